@@ -1,0 +1,93 @@
+// Kernel benchmarks. Each group runs the same work through our wrapper and through the layer below
+// it, side by side in one run, so ratios (not absolute numbers on a shared machine) are what we quote.
+import Benchmark
+import COpenBLAS
+import Datasets
+import Foundation
+import Linalg
+
+/// Deterministic pseudo-random data (a fixed LCG), so every run benchmarks the same inputs.
+func randomMatrix(_ rows: Int, _ columns: Int, seed: UInt64 = 42) -> Matrix {
+    var state = seed
+    return Matrix(rows: rows, columns: columns, storage: (0..<(rows * columns)).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(state >> 40) / Float(1 << 24) - 0.5
+    })
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let quick = Benchmark.Configuration(metrics: [.wallClock, .throughput], timeUnits: .milliseconds,
+                                        warmupIterations: 2, maxDuration: .seconds(4), maxIterations: 200)
+
+    // MARK: sgemm — wrapper vs direct cblas_sgemm, interleaved in one benchmark, 1 and 2 threads
+    // Each iteration times one call of each (alternating which goes first) on the same buffers, and
+    // records both times and their ratio, so machine noise hits both sides alike.
+    for n in [256, 1024, 2048] {
+        for threads in [1, 2] {
+            let a = randomMatrix(n, n, seed: 1), b = randomMatrix(n, n, seed: 2)
+            let paired = Benchmark.Configuration(
+                metrics: [.wallClock, .throughput, .custom("wrapper μs"), .custom("direct μs"),
+                          .custom("direct/wrapper ×1000", polarity: .prefersLarger)],
+                timeUnits: .milliseconds, warmupIterations: 3, maxDuration: .seconds(4),
+                maxIterations: n >= 2048 ? 30 : 200)
+            Benchmark("sgemm wrapper vs direct n=\(n) threads=\(threads)", configuration: paired) { benchmark in
+                Threads.set(threads)
+                var c = Matrix(rows: n, columns: n)
+                var direct = [Float](repeating: 0, count: n * n)
+                let pa = a.storage, pb = b.storage
+                for iteration in benchmark.scaledIterations {
+                    var wrapperTime = 0.0, directTime = 0.0
+                    for side in iteration % 2 == 0 ? [0, 1] : [1, 0] {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        if side == 0 {
+                            BLAS.gemm(a, .none, b, .none, into: &c)
+                        } else {
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
+                                        pa, blasint(n), pb, blasint(n), 0, &direct, blasint(n))
+                        }
+                        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+                        if side == 0 { wrapperTime = elapsed } else { directTime = elapsed }
+                    }
+                    benchmark.measurement(.custom("wrapper μs"), Int(wrapperTime / 1000))
+                    benchmark.measurement(.custom("direct μs"), Int(directTime / 1000))
+                    benchmark.measurement(.custom("direct/wrapper ×1000", polarity: .prefersLarger),
+                                          Int(1000 * directTime / wrapperTime))
+                }
+                blackHole(c)
+                blackHole(direct)
+            }
+        }
+    }
+
+    // MARK: pairwise squared distances 10000×100, and the sgemm they are built on
+    let points = randomMatrix(10_000, 100, seed: 3)
+    Benchmark("distances blocked 10000x100 (consumer reads each block)", configuration: quick) { benchmark in
+        Threads.set(2)
+        var checksum: Float = 0
+        for _ in benchmark.scaledIterations {
+            PairwiseDistances.forEachBlock(points) { _, block in checksum += block[block.count - 1] }
+        }
+        blackHole(checksum)
+    }
+    Benchmark("distances full 10000x100 (into one N×N matrix)", configuration: quick) { benchmark in
+        Threads.set(2)
+        for _ in benchmark.scaledIterations { blackHole(PairwiseDistances.squared(points)) }
+    }
+    Benchmark("sgemm 10000x100 · 100x10000 (the distances' GEMM)", configuration: quick) { benchmark in
+        Threads.set(2)
+        var c = [Float](repeating: 0, count: 10_000 * 10_000)
+        let p = points.storage
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 10_000, 10_000, 100, -2, p, 100, p, 100, 0, &c, 10_000)
+        }
+        benchmark.stopMeasurement()
+        blackHole(c)
+    }
+
+    // MARK: data loading
+    Benchmark("IDX load 60k training images", configuration: quick) { benchmark in
+        let path = try MNIST.path(of: MNIST.Split.train.imagesFile, in: "../" + MNIST.defaultDirectory)
+        for _ in benchmark.scaledIterations { blackHole(try IDXArray.read(path)) }
+    }
+}

@@ -1,0 +1,138 @@
+import CBLASCore
+import COpenBLAS
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The number of threads EmbedViz uses, for OpenBLAS and for its own parallel loops.
+///
+/// One explicit setting instead of hidden globals: `Threads.set(n)` tells OpenBLAS
+/// (`openblas_set_num_threads`) and sizes `Threads.parallelFor`. Use one level of parallelism at a
+/// time: big GEMMs with BLAS threads and serial Swift around them; many small GEMMs or pure-Swift
+/// kernels with `withBLASThreads(1)` around a `parallelFor`. Multithreaded BLAS is not
+/// bit-reproducible across thread counts, so determinism holds for a fixed count.
+public enum Threads {
+    private static let setting = Mutex<Int>(max(1, Int(openblas_get_num_threads())))
+
+    /// The configured thread count (default: OpenBLAS's, i.e. the cores or `OPENBLAS_NUM_THREADS`).
+    public static var count: Int { setting.withLock { $0 } }
+
+    /// Sets the thread count for OpenBLAS and EmbedViz's own loops; clamped to at least 1.
+    public static func set(_ n: Int) {
+        let n = max(1, n)
+        setting.withLock { value in
+            value = n
+            openblas_set_num_threads(Int32(n))
+        }
+    }
+
+    /// Runs `body` with OpenBLAS limited to `n` threads, then restores the configured count.
+    /// Use `n = 1` around Swift-level parallel loops that call BLAS from several threads.
+    public static func withBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        let configured = count
+        openblas_set_num_threads(Int32(max(1, n)))
+        defer { openblas_set_num_threads(Int32(configured)) }
+        return try body()
+    }
+
+    /// Splits `0..<n` into at most `Threads.count` contiguous chunks and runs `body(range)` for each
+    /// chunk in parallel; the partition depends only on `n` and the thread count, so work that is
+    /// deterministic per chunk stays deterministic.
+    public static func parallelFor(_ n: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = max(1, min(count, n / max(1, minimumChunk)))
+        if chunks == 1 || n <= 1 {
+            if n > 0 { body(0..<n) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                box.value(chunkRange(c, of: chunks, total: n))
+            }
+        }
+    }
+
+    /// The `c`-th of `chunks` contiguous, nearly equal parts of `0..<total`.
+    public static func chunkRange(_ c: Int, of chunks: Int, total: Int) -> Range<Int> {
+        let base = total / chunks, extra = total % chunks
+        let start = c * base + min(c, extra)
+        return start..<(start + base + (c < extra ? 1 : 0))
+    }
+}
+
+/// Wraps a value whose concurrent use the caller has made safe (disjoint writes, read-only sharing).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}
+
+/// What OpenBLAS reports about itself: the proof of which BLAS is linked and how it runs.
+public struct BLASInfo: Sendable, Codable, Equatable {
+    /// `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64".
+    public var config: String
+    /// `openblas_get_corename()`: the kernel set chosen for this CPU, e.g. "SkylakeX".
+    public var coreName: String
+    /// Threads OpenBLAS uses now.
+    public var threads: Int
+    /// Processors OpenBLAS sees.
+    public var processors: Int
+    /// "sequential", "pthreads" or "openmp".
+    public var parallelism: String
+    /// The generic kernel set OpenBLAS had fallen back to before EmbedViz selected the CPU's own
+    /// (e.g. "Prescott" on CPUs newer than its tables), or nil when OpenBLAS's choice was kept.
+    public var replacedCore: String?
+
+    public static var current: BLASInfo {
+        let mode: String
+        switch openblas_get_parallel() {
+        case 0: mode = "sequential"
+        case 1: mode = "pthreads"
+        case 2: mode = "openmp"
+        default: mode = "unknown"
+        }
+        let replaced = String(cString: embedviz_openblas_original_core())
+        return BLASInfo(config: String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces),
+                        coreName: String(cString: openblas_get_corename()),
+                        threads: Int(openblas_get_num_threads()),
+                        processors: Int(openblas_get_num_procs()),
+                        parallelism: mode,
+                        replacedCore: replaced.isEmpty ? nil : replaced)
+    }
+}
+
+/// The working-set budget that large dense steps (exact t-SNE, full distance matrices) check up
+/// front, so they refuse with the size they would need instead of exhausting memory.
+public enum MemoryBudget {
+    private static let setting = Mutex<Int>(defaultBytes)
+
+    /// Half of physical memory, at most 16 GiB; `EMBEDVIZ_MEMORY_BUDGET_MB` overrides it.
+    public static var defaultBytes: Int {
+        if let text = ProcessInfo.processInfo.environment["EMBEDVIZ_MEMORY_BUDGET_MB"], let mb = Int(text), mb > 0 {
+            return mb << 20
+        }
+        return min(Int(ProcessInfo.processInfo.physicalMemory / 2), 16 << 30)
+    }
+
+    public static var bytes: Int { setting.withLock { $0 } }
+    public static func set(bytes: Int) { setting.withLock { $0 = max(0, bytes) } }
+
+    /// Throws when `bytes` exceed the budget, naming the step, the size and the alternative.
+    public static func check(_ bytes: Int, for step: String, alternative: String) throws(EmbedVizError) {
+        let budget = self.bytes
+        guard bytes > budget else { return }
+        throw EmbedVizError.input(
+            "\(step) would need \(formatBytes(bytes)) of working memory, over the budget of \(formatBytes(budget)); \(alternative)")
+    }
+
+    /// Bytes as a short human-readable size ("1.5 GiB").
+    public static func formatBytes(_ bytes: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : "\(String(format: "%.1f", value)) \(units[unit])"
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Linalg
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the version, the BLAS configuration and where data is expected.",
+        discussion: """
+            Examples:
+              embedviz info
+              embedviz info --data data/mnist --verify     # also check the MNIST checksums
+              embedviz info --json -                       # the same as JSON
+            """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Verify the MD5 checksums of the MNIST files in --data.")
+    var verify = false
+
+    @Flag(help: "Load both splits from --data and print their shapes and class counts.")
+    var dataset = false
+
+    struct Summary: Encodable {
+        var version: String
+        var blas: BLASInfo
+        var threads: Int
+        var dataDirectory: String
+        var dataFiles: [String: String]
+        var checksums: [String: Bool]?
+        var splits: [String: SplitSummary]?
+    }
+
+    struct SplitSummary: Encodable {
+        var images: Int
+        var height: Int
+        var width: Int
+        var classCounts: [Int]
+        var loadSeconds: Double
+    }
+
+    func run() throws {
+        common.apply()
+        let blas = BLASInfo.current
+        var files: [String: String] = [:]
+        for split in MNIST.Split.allCases {
+            for name in [split.imagesFile, split.labelsFile] {
+                files[name] = (try? MNIST.path(of: name, in: data.data)) ?? "missing"
+            }
+        }
+        let checksums = verify ? MNIST.verifyChecksums(in: data.data) : nil
+        var splits: [String: SplitSummary]?
+        if dataset {
+            splits = [:]
+            for split in MNIST.Split.allCases {
+                let start = Date()
+                let set = try MNIST.load(split, from: data.data)
+                splits![split.rawValue] = SplitSummary(images: set.count, height: set.height, width: set.width,
+                                                      classCounts: set.classCounts,
+                                                      loadSeconds: Date().timeIntervalSince(start))
+            }
+        }
+        let summary = Summary(version: EmbedVizCommand.version, blas: blas, threads: Threads.count,
+                              dataDirectory: data.data, dataFiles: files, checksums: checksums, splits: splits)
+        if common.json == "-" {
+            try common.writeSummary(summary)
+            return
+        }
+        common.say("embedviz \(EmbedVizCommand.version)")
+        common.say("BLAS:    \(blas.config)")
+        let replaced = blas.replacedCore.map { " (selected by EmbedViz; OpenBLAS had fallen back to \($0))" } ?? ""
+        common.say("core:    \(blas.coreName)\(replaced), \(blas.threads) threads of \(blas.processors) processors (\(blas.parallelism))")
+        common.say("data:    \(data.data)")
+        for name in files.keys.sorted() {
+            let mark = checksums.map { $0[name] == true ? "  md5 ok" : "  md5 MISMATCH" } ?? ""
+            common.say("  \(name): \(files[name]!)\(mark)")
+        }
+        for (name, split) in (splits ?? [:]).sorted(by: { $0.key > $1.key }) {
+            common.say("\(name): \(split.images) images of \(split.height)×\(split.width), loaded in \(String(format: "%.2f", split.loadSeconds)) s")
+            common.say("  class counts: " + split.classCounts.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: "  "))
+        }
+        try common.writeSummary(summary)
+        if let checksums, checksums.values.contains(false) {
+            throw EmbedVizError.input("MNIST checksums do not match; run `make data`", at: data.data)
+        }
+    }
+}

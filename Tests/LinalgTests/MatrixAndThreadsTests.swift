@@ -1,0 +1,66 @@
+import Linalg
+import Synchronization
+import Testing
+
+@Suite struct MatrixTests {
+    @Test("value semantics: a copy is independent")
+    func valueSemantics() {
+        let a = Matrix([[1, 2], [3, 4]])
+        var b = a
+        b[0, 0] = 9
+        #expect(a[0, 0] == 1 && b[0, 0] == 9)
+    }
+
+    @Test("transpose, row access, gathers and column means")
+    func accessors() {
+        var rng = TestRandom(seed: 8)
+        let a = rng.matrix(45, 33)  // crosses the 32-element tile
+        let t = a.transposed()
+        for i in 0..<45 { for j in 0..<33 { #expect(t[j, i] == a[i, j]) } }
+        #expect(Array(a.row(3)) == (0..<33).map { a[3, $0] })
+        #expect(a.rows(at: [4, 1]).row(1) == a.row(1))
+        #expect(a.rows(2..<5).rows == 3)
+        let m = Matrix([[1, 10], [3, 20]]).columnMeans()
+        #expect(m == [2, 15])
+    }
+}
+
+@Suite(.serialized) struct ThreadsTests {
+    @Test("the thread setting reaches OpenBLAS and can be restored")
+    func setting() {
+        let before = Threads.count
+        Threads.set(1)
+        #expect(Threads.count == 1 && BLASInfo.current.threads == 1)
+        Threads.withBLASThreads(1) { #expect(BLASInfo.current.threads == 1) }
+        Threads.set(before)
+        #expect(Threads.count == before)
+    }
+
+    @Test("chunk ranges partition the work exactly", arguments: [(10, 3), (2, 5), (0, 2), (1000, 7)])
+    func chunks(_ c: (Int, Int)) {
+        let (total, chunks) = c
+        var covered = [Int]()
+        for k in 0..<chunks { covered += Array(Threads.chunkRange(k, of: chunks, total: total)) }
+        #expect(covered == Array(0..<total))
+    }
+
+    @Test("parallelFor visits every index once")
+    func parallelFor() {
+        let hits = Mutex<[Int]>(Array(repeating: 0, count: 1000))
+        Threads.parallelFor(1000) { range in
+            hits.withLock { for i in range { $0[i] += 1 } }
+        }
+        #expect(hits.withLock { $0.allSatisfy { $0 == 1 } })
+    }
+
+    @Test("the memory guard names the step, the size and the alternative")
+    func memoryGuard() {
+        let saved = MemoryBudget.bytes
+        MemoryBudget.set(bytes: 1 << 20)
+        defer { MemoryBudget.set(bytes: saved) }
+        #expect(throws: EmbedVizError.input("exact t-SNE would need 2.0 MiB of working memory, over the budget of 1.0 MiB; use --method bh")) {
+            try MemoryBudget.check(2 << 20, for: "exact t-SNE", alternative: "use --method bh")
+        }
+        #expect(throws: Never.self) { try MemoryBudget.check(1 << 19, for: "x", alternative: "y") }
+    }
+}

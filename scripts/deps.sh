@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what EmbedViz builds and runs with, and only what is missing:
+#   C libraries (Debian packages): OpenBLAS + LAPACKE, zlib, cairo (+ fonts), FFTW (single precision);
+#   Python 3 with NumPy (for the MNIST data step and the fixture checks in the tests).
+# Uses sudo when not root. Safe to run repeatedly: when everything is present it only checks.
+set -euo pipefail
+
+modules=(openblas lapacke zlib cairo fftw3f)
+packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libfftw3-dev fonts-dejavu-core)
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing=(pkg-config)
+if [ ${#missing[@]} -eq 0 ]; then
+    for m in "${modules[@]}"; do
+        pkg-config --exists "$m" || missing+=("$m")
+    done
+fi
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: missing ${missing[*]}; installing Debian packages: ${packages[*]}" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+for m in "${modules[@]}"; do
+    pkg-config --exists "$m" || { echo "deps: pkg-config still cannot find $m after installing" >&2; exit 2; }
+done
+
+python=${PYTHON:-python3}
+if ! command -v "$python" >/dev/null 2>&1; then
+    echo "deps: installing python3" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-numpy >/dev/null
+fi
+if ! "$python" -c "import numpy" >/dev/null 2>&1; then
+    echo "deps: installing NumPy for $python" >&2
+    "$python" -m pip install --quiet numpy 2>/dev/null \
+        || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy >/dev/null
+fi
+echo "deps: ok ($(pkg-config --modversion openblas) OpenBLAS, LAPACKE $(pkg-config --modversion lapacke), cairo $(pkg-config --modversion cairo), FFTW $(pkg-config --modversion fftw3f), NumPy $("$python" -c 'import numpy; print(numpy.__version__)'))" >&2
