@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "embedviz", targets: ["embedviz"]),
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,20 +30,21 @@ let package = Package(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see core.c).
-        .target(name: "CBLASCore", dependencies: ["COpenBLAS"]),
+        // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see blas_core.c).
+        .target(name: "CSupport", dependencies: ["COpenBLAS"]),
 
         // MARK: Library modules
         .target(
-            name: "Linalg", dependencies: ["COpenBLAS", "CBLASCore"], swiftSettings: optimised,
+            name: "Linalg", dependencies: ["COpenBLAS", "CSupport"], swiftSettings: optimised,
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Datasets", dependencies: ["Linalg", "CZlib"], swiftSettings: optimised),
+        .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
 
         // MARK: Command-line tool
         .executableTarget(
             name: "embedviz",
             dependencies: [
-                "Linalg", "Datasets",
+                "Linalg", "Datasets", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
@@ -50,5 +52,6 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
     ]
 )

@@ -137,3 +137,15 @@ public final class MemoryBytes: ByteSource {
         return Array(bytes[offset..<end])
     }
 }
+
+/// CRC-32 (zlib's) of `bytes`, continuing from `previous`: the checksum of checkpoint files.
+public func crc32(_ bytes: UnsafeRawBufferPointer, previous: UInt32 = 0) -> UInt32 {
+    var crc = UInt(previous)
+    var offset = 0
+    while offset < bytes.count {
+        let n = min(bytes.count - offset, 1 << 30)
+        crc = CZlib.crc32(crc, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset, UInt32(n))
+        offset += n
+    }
+    return UInt32(crc)
+}

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "CSupport.h"
+
 extern char *openblas_get_corename(void);
 extern void gotoblas_dynamic_init(void);
 extern void gotoblas_dynamic_quit(void);

@@ -1,0 +1,14 @@
+#ifndef EMBEDVIZ_CSUPPORT_H
+#define EMBEDVIZ_CSUPPORT_H
+
+/// The kernel set OpenBLAS had chosen by itself before EmbedViz corrected it, or "" when OpenBLAS's
+/// own choice was kept. See blas_core.c.
+const char *embedviz_openblas_original_core(void);
+
+/// The calling thread's floating-point control word (MXCSR on x86), and setting it. See float_mode.c.
+unsigned int embedviz_get_float_mode(void);
+void embedviz_set_float_mode(unsigned int mode);
+/// The control word with flush-to-zero and denormals-are-zero added.
+unsigned int embedviz_flushing_mode(unsigned int mode);
+
+#endif

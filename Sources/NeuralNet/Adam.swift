@@ -1,0 +1,82 @@
+import Foundation
+import Linalg
+
+/// Adam (Kingma & Ba 2015) with PyTorch's defaults and update formula: lr 1e-3, β = (0.9, 0.999),
+/// ε = 1e-8, bias correction, no weight decay. Operates on one flat parameter array.
+public struct Adam: Sendable, Equatable {
+    public var learningRate: Float = 1e-3
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    /// Steps taken so far (PyTorch's `state['step']`).
+    public var step = 0
+    /// First and second moment estimates, one per parameter.
+    public var m: [Float]
+    public var v: [Float]
+
+    public init(parameterCount: Int, learningRate: Float = 1e-3) {
+        self.learningRate = learningRate
+        m = Array(repeating: 0, count: parameterCount)
+        v = Array(repeating: 0, count: parameterCount)
+    }
+
+    /// One update: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+    /// p ← p − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε).
+    public mutating func update(parameters: inout [Float], gradients: [Float]) {
+        gradients.withUnsafeBufferPointer { update(parameters: &parameters, gradientParts: [$0.baseAddress!]) }
+    }
+
+    /// The same update with the gradient given as a sum of parts (one per slice of a batch computed
+    /// in parallel), summed on the fly; parameter ranges are updated in parallel.
+    /// - Parameter gradientParts: buffers of `parameters.count` gradients each.
+    public mutating func update(parameters: inout [Float], gradientParts parts: [UnsafePointer<Float>]) {
+        precondition(parameters.count == m.count && !parts.isEmpty)
+        step += 1
+        let t = Double(step)
+        let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
+        let inverseCorrection2 = Float(1 / (1 - pow(Double(beta2), t)).squareRoot())
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let count = parameters.count
+        parameters.withUnsafeMutableBufferPointer { p in
+            m.withUnsafeMutableBufferPointer { m in
+                v.withUnsafeMutableBufferPointer { v in
+                    let (pp, mp, vp) = (p.baseAddress!, m.baseAddress!, v.baseAddress!)
+                    Threads.parallelFor(count, minimumChunk: 16_384) { range in
+                        Self.update(pp, parts, mp, vp, range: range, stepSize: stepSize,
+                                    inverseCorrection2: inverseCorrection2, beta1: b1, beta2: b2, epsilon: eps)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The update over `range`, eight parameters at a time, with g = Σ parts.
+    static func update(_ p: UnsafeMutablePointer<Float>, _ parts: [UnsafePointer<Float>], _ m: UnsafeMutablePointer<Float>,
+                       _ v: UnsafeMutablePointer<Float>, range: Range<Int>, stepSize: Float, inverseCorrection2: Float,
+                       beta1: Float, beta2: Float, epsilon: Float) {
+        let (b1, b2, c1, c2) = (Vec8(repeating: beta1), Vec8(repeating: beta2), Vec8(repeating: 1 - beta1), Vec8(repeating: 1 - beta2))
+        let (step, correction, eps) = (Vec8(repeating: stepSize), Vec8(repeating: inverseCorrection2), Vec8(repeating: epsilon))
+        let first = parts[0], rest = parts.dropFirst()
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            var gi = first.vec8(i)
+            for g in rest { gi += g.vec8(i) }
+            let mi = b1 * m.vec8(i) + c1 * gi
+            let vi = b2 * v.vec8(i) + c2 * (gi * gi)
+            m.store8(mi, at: i)
+            v.store8(vi, at: i)
+            p.store8(p.vec8(i) - step * mi / (vi.squareRoot() * correction + eps), at: i)
+            i += 8
+        }
+        while i < range.upperBound {
+            var gi = first[i]
+            for g in rest { gi += g[i] }
+            let mi = beta1 * m[i] + (1 - beta1) * gi
+            let vi = beta2 * v[i] + (1 - beta2) * (gi * gi)
+            m[i] = mi
+            v[i] = vi
+            p[i] -= stepSize * mi / (vi.squareRoot() * inverseCorrection2 + epsilon)
+            i += 1
+        }
+    }
+}

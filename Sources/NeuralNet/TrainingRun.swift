@@ -1,0 +1,129 @@
+import Datasets
+import Foundation
+import Linalg
+
+/// A training run in a directory: `metrics.csv` and `metrics.json` after every epoch, `last.ckpt`
+/// (with optimizer state, for `--resume`) and `best.ckpt` (lowest validation loss so far). All files
+/// are written atomically, so an interrupted run never leaves a half-written one.
+public struct TrainingRun {
+    public let directory: String
+    public var lastCheckpoint: String { directory + "/last.ckpt" }
+    public var bestCheckpoint: String { directory + "/best.ckpt" }
+    public var metricsCSV: String { directory + "/metrics.csv" }
+    public var metricsJSON: String { directory + "/metrics.json" }
+
+    public init(directory: String) { self.directory = directory }
+
+    /// Trains (or resumes) to `config.epochs`, writing the run's files as it goes.
+    ///
+    /// - Parameters:
+    ///   - resume: continue from `last.ckpt` (same config, optimizer state, data order and position).
+    ///   - shouldStop: polled after every step (e.g. a signal flag); when true, the current step
+    ///     finishes, `last.ckpt` is written and an `.interrupted` error is thrown.
+    /// - Returns: the trainer in its final state.
+    @discardableResult
+    public func train(data: LabeledImages, config: TrainingConfig, resume: Bool = false,
+                      progress: (TrainingProgress) -> Void = { _ in },
+                      onEpoch: (EpochMetrics, _ isBest: Bool) -> Void = { _, _ in },
+                      shouldStop: () -> Bool = { false }) throws -> Trainer {
+        try createDirectory(directory)
+        var checkpoint: Checkpoint?
+        var config = config
+        if resume {
+            let saved = try CheckpointFile.read(lastCheckpoint)
+            // The saved config governs the data order; only the epoch count may be extended.
+            let epochs = config.epochs
+            config = saved.config
+            config.epochs = max(epochs, saved.state.epoch)
+            checkpoint = saved
+        }
+        let trainer = try Trainer(data: data, config: config, resumeFrom: checkpoint)
+        while !trainer.isComplete {
+            guard let metrics = trainer.trainEpoch(progress: progress, shouldStop: shouldStop) else {
+                try CheckpointFile.write(trainer.checkpoint(), to: lastCheckpoint)
+                let s = trainer.state
+                throw EmbedVizError(.interrupted,
+                                    "training interrupted at epoch \(s.epoch + 1), step \(s.step); saved last.ckpt — continue with `embedviz train --resume --out \(directory)`",
+                                    at: directory)
+            }
+            let isBest = trainer.state.bestEpoch == metrics.epoch
+            if isBest { try CheckpointFile.write(trainer.checkpoint(includeOptimizer: false), to: bestCheckpoint) }
+            try CheckpointFile.write(trainer.checkpoint(), to: lastCheckpoint)
+            try writeMetrics(trainer.state.history, bestEpoch: trainer.state.bestEpoch)
+            onEpoch(metrics, isBest)
+            if shouldStop() && !trainer.isComplete {
+                throw EmbedVizError(.interrupted,
+                                    "training interrupted after epoch \(metrics.epoch); saved last.ckpt — continue with `embedviz train --resume --out \(directory)`",
+                                    at: directory)
+            }
+        }
+        return trainer
+    }
+
+    /// The per-epoch curve as CSV and JSON.
+    public func writeMetrics(_ history: [EpochMetrics], bestEpoch: Int?) throws {
+        var csv = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds,images_per_second,best\n"
+        for m in history {
+            csv += "\(m.epoch),\(m.trainLoss),\(m.trainAccuracy),\(m.validationLoss),\(m.validationAccuracy),"
+            csv += String(format: "%.3f,%.1f,", m.seconds, m.imagesPerSecond) + (m.epoch == bestEpoch ? "1" : "0") + "\n"
+        }
+        try OutputFile.write(csv, to: metricsCSV)
+        struct Document: Encodable {
+            var epochs: [EpochMetrics]
+            var bestEpoch: Int?
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try OutputFile.write([UInt8](try encoder.encode(Document(epochs: history, bestEpoch: bestEpoch))), to: metricsJSON)
+    }
+
+    /// Reads `metrics.json` back (for plots and reports).
+    public static func readMetrics(_ path: String) throws -> (epochs: [EpochMetrics], bestEpoch: Int?) {
+        struct Document: Decodable {
+            var epochs: [EpochMetrics]
+            var bestEpoch: Int?
+        }
+        let bytes = try InputFile.readAll(path)
+        do {
+            let document = try JSONDecoder().decode(Document.self, from: Data(bytes))
+            return (document.epochs, document.bestEpoch)
+        } catch {
+            throw EmbedVizError.input("not a metrics.json written by embedviz train", at: path)
+        }
+    }
+}
+
+/// Embeddings of a labelled set with injected noise: the tutorial's experiment.
+public struct NoisyEmbeddings: Sendable {
+    public var features: Matrix
+    public var metadata: EmbeddingMetadata
+    /// The images embedded (noise included), for pictures of selected samples.
+    public var images: LabeledImages
+
+    /// Replaces `noise` distinct images of `data` by uniform noise (label 10), then runs `model` in
+    /// evaluation mode and keeps `layer`'s output with predictions and confidences.
+    public init(model: TutorialCNN, data: LabeledImages, noise: Int, noiseSeed: UInt64,
+                layer: TutorialCNN.Layer = .fc1) throws {
+        let (noisy, noiseIndices) = try NoiseInjection.inject(into: data, count: noise, seed: noiseSeed)
+        let outputs = Evaluation.outputs(model, on: noisy, layer: layer)
+        let noiseSet = Set(noiseIndices)
+        features = outputs.features
+        images = noisy
+        metadata = EmbeddingMetadata(index: Array(0..<noisy.count), target: noisy.labels.map(Int.init),
+                                     prediction: outputs.predictions, confidence: outputs.confidences,
+                                     isNoise: (0..<noisy.count).map { noiseSet.contains($0) })
+    }
+}
+
+/// The files of an embedding run: `embeddings.npy`, `metadata.tsv`, `images-idx3-ubyte`.
+public enum EmbeddingFiles {
+    public static func write(_ result: NoisyEmbeddings, to directory: String) throws -> (embeddings: String, metadata: String, images: String) {
+        let paths = (directory + "/embeddings.npy", directory + "/metadata.tsv", directory + "/images-idx3-ubyte")
+        try NPY.write(result.features, to: paths.0)
+        try result.metadata.write(to: paths.1)
+        let images = IDXArray(elementType: .uint8, dimensions: [result.images.count, result.images.height, result.images.width],
+                              payload: result.images.images)
+        try OutputFile.write(images.serialized(), to: paths.2)
+        return paths
+    }
+}

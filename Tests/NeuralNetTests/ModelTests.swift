@@ -1,0 +1,170 @@
+import Datasets
+import Foundation
+import Linalg
+@testable import NeuralNet
+import Testing
+
+/// A deterministic toy batch of 28×28 images with labels (no data files needed).
+func toyImages(_ count: Int, seed: UInt64) -> LabeledImages {
+    var rng = SeededGenerator(seed: seed)
+    let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
+    let labels = (0..<count).map { _ in UInt8(rng.next() % 10) }
+    return LabeledImages(images: images, labels: labels, height: 28, width: 28)
+}
+
+@Suite struct ModelTests {
+    @Test("the model has the tutorial's 271,702 parameters in PyTorch's tensor shapes")
+    func parameterCount() {
+        #expect(TutorialCNN.parameterCount == 271_702)
+        let counts = TutorialCNN.layout.tensors.map(\.count)
+        #expect(counts == [144, 16, 16, 16, 270_400, 100, 1000, 10])
+        let model = TutorialCNN(seed: 1)
+        #expect(model.tensor("bn.weight").allSatisfy { $0 == 1 } && model.tensor("bn.bias").allSatisfy { $0 == 0 })
+        #expect(model.tensor("fc1.weight").allSatisfy { abs($0) <= 1 / Float(2704).squareRoot() })
+        #expect(model.tensor("conv.weight").allSatisfy { abs($0) <= 1 / 3 })
+    }
+
+    /// Whole-model check on a batch of 3: for each tensor, a random direction in that tensor only,
+    /// ε = 1e-3 × the tensor's initialisation bound (1 for batch norm). Error relative to
+    /// max(|numeric|, |analytic|, 1e-2) below 2e-2: float32 forward, and the direction may cross a few
+    /// ReLU/max-pool kinks. The 1e-2 floor is above the finite differences' noise (float32 loss
+    /// rounding ~1e-7 over 2ε ≈ 7e-4 for the conv tensors); it matters for the conv bias, whose
+    /// gradient is exactly 0 (batch norm removes any per-channel offset), asserted separately.
+    @Test("whole-model gradients (every tensor and the input) match finite differences on a tiny batch")
+    func wholeModel() {
+        let data = toyImages(3, seed: 9)
+        let base = TutorialCNN(seed: 4)
+        let w = CNNWorkspace(capacity: 3)
+        func loss(_ parameters: [Float], input: [Float]? = nil) -> Double {
+            var model = TutorialCNN(parameters: parameters, runningMean: base.runningMean, runningVar: base.runningVar)
+            w.load(data, indices: [0, 1, 2])
+            if let input { w.input.update(from: input, count: input.count) }
+            var none: Adam? = nil
+            return model.trainingStep(parts: [w], rows: [3], optimizer: &none).loss
+        }
+        var model = base
+        w.load(data, indices: [0, 1, 2])
+        var none: Adam? = nil
+        _ = model.trainingStep(parts: [w], rows: [3], optimizer: &none, inputGradient: true)
+        let gradient = w.gradientArray
+        let inputGradient = Array(UnsafeBufferPointer(start: w.dInput, count: 3 * 784))
+        let input = Array(UnsafeBufferPointer(start: w.input, count: 3 * 784))
+        let bounds: [String: Float] = ["conv.weight": 1 / 3, "conv.bias": 1 / 3, "bn.weight": 1, "bn.bias": 1,
+                                       "fc1.weight": 0.0192, "fc1.bias": 0.0192, "fc2.weight": 0.1, "fc2.bias": 0.1]
+        for (k, spec) in TutorialCNN.layout.tensors.enumerated() {
+            var rng = SeededGenerator(seed: UInt64(100 + k))
+            var direction = [Float](repeating: 0, count: base.parameters.count)
+            for i in spec.range { direction[i] = rng.uniform(-1, 1) }
+            let epsilon = 1e-3 * bounds[spec.name]!
+            let plus = zip(base.parameters, direction).map { $0 + epsilon * $1 }
+            let minus = zip(base.parameters, direction).map { $0 - epsilon * $1 }
+            let numeric = (loss(plus) - loss(minus)) / (2 * Double(epsilon))
+            let analytic = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let error = abs(numeric - analytic) / max(abs(numeric), abs(analytic), 1e-2)
+            #expect(error < 2e-2, "\(spec.name): numeric \(numeric), analytic \(analytic)")
+        }
+        #expect(gradient[TutorialCNN.layout["conv.bias"].range].allSatisfy { abs($0) < 1e-5 })
+        let inputError = directionalCheck(at: input, epsilon: 1e-3, seed: 200, gradient: inputGradient) {
+            loss(base.parameters, input: $0)
+        }
+        #expect(inputError < 2e-2)
+    }
+
+    @Test("a batch split into parts gives the same loss, gradients and statistics as one part")
+    func partsAgree() {
+        let data = toyImages(10, seed: 3)
+        var single = TutorialCNN(seed: 8), split = single
+        var none: Adam? = nil
+        let one = CNNWorkspace(capacity: 10)
+        one.load(data, indices: Array(0..<10)[...])
+        let a = CNNWorkspace(capacity: 6), b = CNNWorkspace(capacity: 6)
+        a.load(data, indices: Array(0..<4)[...])
+        b.load(data, indices: Array(4..<10)[...])
+        let r1 = single.trainingStep(parts: [one], rows: [10], optimizer: &none)
+        let r2 = split.trainingStep(parts: [a, b], rows: [4, 6], optimizer: &none)
+        #expect(abs(r1.loss - r2.loss) < 1e-6 && r1.correct == r2.correct)
+        let whole = one.gradientArray, summed = zip(a.gradientArray, b.gradientArray).map { $0 + $1 }
+        let scale = whole.map(abs).max()!
+        #expect(zip(whole, summed).map { abs($0 - $1) }.max()! < 1e-5 * scale)
+        #expect(zip(single.runningVar, split.runningVar).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(zip(single.runningMean, split.runningMean).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    @Test("the forward hook returns each layer's output; evaluation equals the hooked logits")
+    func hooks() {
+        let data = toyImages(4, seed: 2)
+        let model = TutorialCNN(seed: 5)
+        let w = CNNWorkspace(capacity: 4)
+        w.load(data, indices: Array(0..<4)[...])
+        model.forward(batch: 4, workspace: w)
+        for layer in TutorialCNN.Layer.allCases {
+            #expect(model.output(of: layer, batch: 4, workspace: w).columns == layer.width)
+        }
+        let relu1 = model.output(of: .relu1, batch: 4, workspace: w), pool = model.output(of: .pool, batch: 4, workspace: w)
+        // Pool output (c, y, x) is the max of relu1's 2×2 window, in PyTorch's (C, H, W) order.
+        #expect(pool[2, 5 * 169 + 3 * 13 + 4] == [0, 1, 26, 27].map { relu1[2, 5 * 676 + 6 * 26 + 8 + $0] }.max()!)
+        let outputs = Evaluation.outputs(model, on: data, layer: .fc2)
+        #expect(outputs.features == model.output(of: .fc2, batch: 4, workspace: w))
+        #expect(outputs.predictions[0] == outputs.features.row(0).indices.max { outputs.features.row(0)[$0] < outputs.features.row(0)[$1] }! - 0)
+    }
+}
+
+@Suite struct CheckpointTests {
+    func sample() -> Checkpoint {
+        var config = TrainingConfig()
+        config.epochs = 3
+        var state = TrainingState(seed: 1)
+        state.epoch = 2
+        var adam = Adam(parameterCount: TutorialCNN.parameterCount)
+        adam.step = 17
+        adam.m[5] = 0.25
+        return Checkpoint(model: TutorialCNN(seed: 2), config: config, state: state, optimizer: adam)
+    }
+
+    @Test("a checkpoint round-trips exactly, with and without optimizer state")
+    func roundTrip() throws {
+        let c = sample()
+        let back = try CheckpointFile.decode(try CheckpointFile.encode(c), source: "x")
+        #expect(back.model.parameters == c.model.parameters && back.model.runningVar == c.model.runningVar)
+        #expect(back.config == c.config && back.state == c.state && back.optimizer == c.optimizer)
+        var noAdam = c
+        noAdam.optimizer = nil
+        #expect(try CheckpointFile.decode(try CheckpointFile.encode(noAdam), source: "x").optimizer == nil)
+    }
+
+    @Test("truncated, corrupted, foreign and other-architecture files are refused with clear messages")
+    func refusals() throws {
+        let bytes = try CheckpointFile.encode(sample())
+        func message(_ b: [UInt8]) -> String {
+            do { _ = try CheckpointFile.decode(b, source: "c.ckpt"); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(message(Array(bytes.prefix(bytes.count - 100))).contains("truncated checkpoint"))
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 0x40
+        #expect(message(flipped).contains("checksum mismatch"))
+        #expect(message(Array("hello world, not a checkpoint".utf8)).contains("not an EmbedViz checkpoint"))
+        // Another architecture, with a valid checksum: rewrite the header and recompute the CRC.
+        let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        let header = String(decoding: bytes[16..<(16 + headerLength)], as: UTF8.self)
+            .replacingOccurrences(of: "Linear(100,10)", with: "Linear(100,12)")
+        var other = Array(bytes[0..<16]) + Array(header.utf8) + Array(bytes[(16 + headerLength)..<(bytes.count - 4)])
+        let crc = other.withUnsafeBytes { crc32($0) }
+        withUnsafeBytes(of: crc.littleEndian) { other += $0 }
+        #expect(message(other).contains("for another architecture"))
+    }
+}
+
+@Suite struct NoiseTests {
+    @Test("noise replaces exactly N distinct images, labels them 10, and is seeded")
+    func injection() throws {
+        let data = toyImages(300, seed: 1)
+        let (noisy, indices) = try NoiseInjection.inject(into: data, count: 280, seed: 19)
+        #expect(Set(indices).count == 280 && indices == indices.sorted())
+        #expect(noisy.labels.filter { $0 == 10 }.count == 280)
+        let (again, indices2) = try NoiseInjection.inject(into: data, count: 280, seed: 19)
+        #expect(indices == indices2 && again.images == noisy.images)
+        let untouched = Set(0..<300).subtracting(indices)
+        #expect(untouched.allSatisfy { noisy.image($0) == data.image($0) })
+        #expect(throws: EmbedVizError.self) { _ = try NoiseInjection.inject(into: data, count: 301, seed: 1) }
+    }
+}
