@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "Projection", targets: ["Projection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,12 +40,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Datasets", dependencies: ["Linalg", "CZlib"], swiftSettings: optimised),
         .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
+        .target(name: "Projection", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
 
         // MARK: Command-line tool
         .executableTarget(
             name: "embedviz",
             dependencies: [
-                "Linalg", "Datasets", "NeuralNet",
+                "Linalg", "Datasets", "NeuralNet", "Projection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
@@ -53,5 +55,6 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projection"]),
     ]
 )

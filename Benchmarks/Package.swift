@@ -17,6 +17,8 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Linalg", package: "EmbedViz"),
                 .product(name: "Datasets", package: "EmbedViz"),
+                .product(name: "NeuralNet", package: "EmbedViz"),
+                .product(name: "Projection", package: "EmbedViz"),
             ],
             path: "Benchmarks/Kernels",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])],

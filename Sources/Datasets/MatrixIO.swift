@@ -74,6 +74,8 @@ public final class MatrixReader {
     private let file: InputFile
     private let options: ReadOptions
     private var decoder: Decoder
+    /// Reused bytes for dtypes that need converting.
+    private var scratch: [UInt8] = []
 
     private enum Decoder {
         case binary(dtype: NPY.DType)
@@ -185,20 +187,33 @@ public final class MatrixReader {
         if let rows { want = min(want, rows - rowsRead) }
         guard want > 0, columns > 0 else { return nil }
         let rowBytes = columns * dtype.size
-        let bytes = try file.read(count: want * rowBytes)
-        if rows != nil && bytes.count < want * rowBytes {
-            throw truncated(got: rowsRead + bytes.count / rowBytes)
+        var got = 0
+        let values: [Float]
+        if dtype == .float32 {
+            // Little-endian float32: read straight into the matrix storage.
+            values = try [Float](unsafeUninitializedCapacity: want * columns) { buffer, initialized in
+                got = try file.read(into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = got / 4
+            }
+        } else {
+            if scratch.count < want * rowBytes { scratch = [UInt8](repeating: 0, count: want * rowBytes) }
+            got = try scratch.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<(want * rowBytes)])) }
+            let count = got / dtype.size
+            values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                scratch.withUnsafeBytes { dtype.convert($0.baseAddress!, count: count, into: buffer.baseAddress!) }
+                initialized = count
+            }
         }
-        if bytes.count % rowBytes != 0 {
-            throw EmbedVizError.input("the input ends in the middle of row \(rowsRead + bytes.count / rowBytes) (rows are \(columns) values)",
+        if rows != nil && got < want * rowBytes {
+            throw truncated(got: rowsRead + got / rowBytes)
+        }
+        if got % rowBytes != 0 {
+            throw EmbedVizError.input("the input ends in the middle of row \(rowsRead + got / rowBytes) (rows are \(columns) values)",
                                       at: file.displayName)
         }
-        let n = bytes.count / rowBytes
+        let n = got / rowBytes
         guard n > 0 else { return nil }
-        var m = Matrix(rows: n, columns: columns)
-        m.withUnsafeMutableBufferPointer { out in
-            bytes.withUnsafeBytes { dtype.convert($0.baseAddress!, count: n * columns, into: out.baseAddress!) }
-        }
+        let m = Matrix(rows: n, columns: columns, storage: n * columns == values.count ? values : Array(values.prefix(n * columns)))
         try checkFinite(m, firstRow: rowsRead)
         return m
     }

@@ -70,6 +70,39 @@ public enum LAPACK {
         return (values.reversed(), vectors)
     }
 
+    /// The `k` largest eigenvalues (descending) and their eigenvectors (rows, row-major `k×n`) of a
+    /// symmetric matrix in double precision (`LAPACKE_dsyevr`, relatively robust representations):
+    /// cheaper than all of them when `k ≪ n`. Upper triangle read.
+    public static func largestEigen(_ a: [Double], n: Int, k: Int) throws(EmbedVizError) -> (values: [Double], vectors: [Double]) {
+        precondition(a.count == n * n && k >= 1 && k <= n)
+        if k == n {
+            let all = try symmetricEigen(a, n: n)
+            return (all.values, all.vectors)
+        }
+        var work = a
+        var found: Int32 = 0
+        var values = [Double](repeating: 0, count: n)
+        var z = [Double](repeating: 0, count: n * k)
+        var support = [Int32](repeating: 0, count: 2 * k)
+        let info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")), CChar(UInt8(ascii: "U")),
+                                  Int32(n), &work, Int32(n), 0, 0, Int32(n - k + 1), Int32(n), 0, &found, &values, &z,
+                                  Int32(k), &support)
+        try check(info, routine: "LAPACKE_dsyevr",
+                  arguments: ["matrix_layout", "jobz", "range", "uplo", "n", "a", "lda", "vl", "vu", "il", "iu", "abstol", "m",
+                              "w", "z", "ldz", "isuppz"],
+                  convergence: "the MRRR eigensolver failed")
+        guard found == Int32(k) else {
+            throw EmbedVizError(.numerical, "found \(found) of \(k) eigenvalues", at: "LAPACKE_dsyevr")
+        }
+        // z is n×k row-major with ascending eigenvalues in its columns; emit rows, descending.
+        var vectors = [Double](repeating: 0, count: k * n)
+        for r in 0..<k {
+            let j = k - 1 - r
+            for i in 0..<n { vectors[r * n + i] = z[i * k + j] }
+        }
+        return (values.prefix(k).reversed(), vectors)
+    }
+
     /// The thin SVD of an `m×n` matrix (`LAPACKE_sgesdd`, `jobz = "S"`).
     public static func svd(_ a: Matrix) throws(EmbedVizError) -> SVD {
         let (m, n) = (a.rows, a.columns)

@@ -26,9 +26,16 @@ struct CommonOptions: ParsableArguments {
         if let threads { Threads.set(threads) }
     }
 
-    /// Prints a line of human-readable output unless `--quiet`.
-    func say(_ line: String) {
-        if !quiet { print(line) }
+    /// Prints a line of human-readable output unless `--quiet`. Goes to stderr when stdout carries
+    /// data (`--output -`), and is flushed at once so that piped logs stay in step.
+    func say(_ line: String, stdoutCarriesData: Bool = false) {
+        guard !quiet else { return }
+        if stdoutCarriesData {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            print(line)
+            fflush(nil)  // all output streams; `stdout` itself is not concurrency-safe to name in Swift 6
+        }
     }
 
     /// Writes the JSON summary if `--json` was given.
@@ -53,3 +60,56 @@ struct DataOptions: ParsableArguments {
         valueName: "dir"))
     var data: String = MNIST.defaultDirectory
 }
+
+/// `--input` and how to read it: any float matrix in NPY, CSV/TSV or raw float32, file or stdin.
+struct InputOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp(
+        "Input matrix: .npy, .csv, .tsv, raw float32 (.f32/.bin/.raw, needs --shape), gzip allowed; - for stdin.",
+        valueName: "path"))
+    var input: String
+
+    @Option(help: ArgumentHelp("Input format when the extension doesn't say (default: detected).", valueName: "npy|csv|tsv|f32"))
+    var format: ArrayFormat?
+
+    @Option(help: ArgumentHelp("Shape of raw float32 input: N,D or just D (rows follow from the size).", valueName: "N,D"))
+    var shape: String?
+
+    @Option(help: "Whether CSV/TSV input starts with a header row.")
+    var header: HeaderMode = .auto
+
+    func readOptions() throws -> ReadOptions {
+        var options = ReadOptions(format: format, header: header)
+        if let shape {
+            let parts = shape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parts.isEmpty, parts.count <= 2, parts.allSatisfy({ ($0 ?? 0) > 0 || $0 == -1 }) else {
+                throw EmbedVizError.input("--shape takes N,D or D with positive integers, got '\(shape)'")
+            }
+            options.columns = parts.last!
+            if parts.count == 2, let n = parts[0], n > 0 { options.rows = n }
+        }
+        return options
+    }
+
+    func reader() throws -> MatrixReader { try MatrixReader(path: input, options: readOptions()) }
+    func readAll() throws -> Matrix { try reader().readAll() }
+}
+
+/// `--output` and its format.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output matrix (format by extension, default NPY); - for stdout.", valueName: "path"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Output format (default: by extension; for stdout, the input's format).", valueName: "npy|csv|tsv|f32"))
+    var outputFormat: ArrayFormat?
+
+    /// The format to write: explicit, else by extension, else (stdout) the input's format, else NPY.
+    func format(inputFormat: ArrayFormat?) -> ArrayFormat {
+        if let outputFormat { return outputFormat }
+        if let output, output != "-", let byName = ArrayFormat.fromExtension(output) { return byName }
+        if output == "-", let inputFormat { return inputFormat }
+        return .npy
+    }
+}
+
+extension ArrayFormat: ExpressibleByArgument {}
+extension HeaderMode: ExpressibleByArgument {}

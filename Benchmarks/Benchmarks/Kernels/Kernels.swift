@@ -5,6 +5,8 @@ import COpenBLAS
 import Datasets
 import Foundation
 import Linalg
+import NeuralNet
+import Projection
 
 /// Deterministic pseudo-random data (a fixed LCG), so every run benchmarks the same inputs.
 func randomMatrix(_ rows: Int, _ columns: Int, seed: UInt64 = 42) -> Matrix {
@@ -89,5 +91,75 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("IDX load 60k training images", configuration: quick) { benchmark in
         let path = try MNIST.path(of: MNIST.Split.train.imagesFile, in: "../" + MNIST.defaultDirectory)
         for _ in benchmark.scaledIterations { blackHole(try IDXArray.read(path)) }
+    }
+
+    // MARK: CNN training (the tutorial's model, batch 32, data-parallel over the configured threads)
+    let mnistDirectory = "../" + MNIST.defaultDirectory
+    let slow = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds,
+                                       warmupIterations: 1, maxDuration: .seconds(30), maxIterations: 5)
+    Benchmark("CNN training epoch 55k images batch 32 threads=2", configuration: slow) { benchmark in
+        Threads.set(2)
+        let train = try MNIST.load(.train, from: mnistDirectory)
+        var config = TrainingConfig()
+        config.epochs = 1
+        let trainer = try Trainer(data: train, config: config)
+        benchmark.startMeasurement()
+        blackHole(trainer.trainEpoch())
+        benchmark.stopMeasurement()
+    }
+    Benchmark("CNN embed 10k test images", configuration: quick) { benchmark in
+        Threads.set(2)
+        let test = try MNIST.load(.test, from: mnistDirectory)
+        let model = TutorialCNN(seed: 1)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(Evaluation.outputs(model, on: test)) }
+        benchmark.stopMeasurement()
+    }
+    Benchmark("conv im2col+sgemm forward+backward batch 32", configuration: quick) { benchmark in
+        Threads.set(1)
+        let shape = TutorialCNN.convShape
+        let input = randomMatrix(32, 784, seed: 9).storage
+        let weight = randomMatrix(16, 9, seed: 10).storage
+        var col = [Float](repeating: 0, count: 9 * 32 * 676), out = [Float](repeating: 0, count: 16 * 32 * 676)
+        var dW = [Float](repeating: 0, count: 144), dB = [Float](repeating: 0, count: 16)
+        let bias = [Float](repeating: 0.1, count: 16)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            Conv2D.im2col(input, batch: 32, shape: shape, col: &col)
+            Conv2D.forward(weight: weight, bias: bias, col: col, batch: 32, shape: shape, out: &out)
+            Conv2D.backward(dOut: out, col: col, weight: weight, batch: 32, shape: shape, dWeight: &dW, dBias: &dB, dCol: nil)
+        }
+        benchmark.stopMeasurement()
+        blackHole(dW)
+    }
+
+    // MARK: PCA (2 components, 2 threads): in memory, and streamed from an NPY file on disk
+    let digits = randomMatrix(10_000, 100, seed: 11)
+    Benchmark("PCA fit 10000x100 k=2", configuration: quick) { benchmark in
+        Threads.set(2)
+        for _ in benchmark.scaledIterations { blackHole(try PCA(components: 2).fit(digits)) }
+    }
+    Benchmark("PCA fit 70000x784 k=2 in memory", configuration: quick) { benchmark in
+        Threads.set(2)
+        let train = try MNIST.load(.train, from: mnistDirectory), test = try MNIST.load(.test, from: mnistDirectory)
+        let pixels = Matrix(rows: 70_000, columns: 784, storage: (train.images + test.images).map { Float($0) / 255 })
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try PCA(components: 2).fit(pixels)) }
+        benchmark.stopMeasurement()
+    }
+    Benchmark("PCA fit 70000x784 k=2 streaming from disk", configuration: quick) { benchmark in
+        Threads.set(2)
+        let train = try MNIST.load(.train, from: mnistDirectory), test = try MNIST.load(.test, from: mnistDirectory)
+        let path = NSTemporaryDirectory() + "embedviz-bench-mnist70k.npy"
+        try NPY.write(Matrix(rows: 70_000, columns: 784, storage: (train.images + test.images).map { Float($0) / 255 }), to: path)
+        defer { unlink(path) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let reader = try MatrixReader(path: path)
+            var statistics = CovarianceAccumulator(dimension: 784)
+            while var chunk = try reader.next(maxRows: CovarianceAccumulator.chunkRows(dimension: 784)) { statistics.absorb(&chunk) }
+            blackHole(try PCA(components: 2).fit(statistics))
+        }
+        benchmark.stopMeasurement()
     }
 }
