@@ -20,7 +20,7 @@ struct EmbedVizCommand: ParsableCommand {
             unwritable directory, full disk) · 130 interrupted.
             """,
         version: version,
-        subcommands: [Info.self, Train.self, Evaluate.self, Embed.self, PCACommand.self])
+        subcommands: [Info.self, Train.self, Evaluate.self, Embed.self, PCACommand.self, TSNECommand.self])
 }
 
 @main

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Linalg
+import Projection
+
+struct TSNECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsne",
+        abstract: "t-SNE of any float matrix: exact kNN affinities on BLAS, exact or Barnes–Hut gradients, 2-D or 3-D.",
+        discussion: """
+            Defaults follow openTSNE/FIt-SNE: perplexity 30, PCA initialisation (first component scaled \
+            to standard deviation 1e-4), early exaggeration 12 for 250 iterations, 750 iterations in all, \
+            learning rate max(N / exaggeration, 50) (the bhtsne/openTSNE scale; scikit-learn's is 4× \
+            smaller for the same step), momentum 0.5 then 0.8. The KL divergence is reported every 50 \
+            iterations; a run record (parameters, seed, threads, KL trace, time per phase) is written \
+            beside the output as OUTPUT.json. Same input, parameters, seed and --threads → identical output.
+
+            Examples:
+              embedviz tsne --input embeddings.npy --output tsne2d.npy
+              embedviz tsne --input embeddings.npy --dimensions 3 --output tsne3d.npy --threads 2
+              embedviz tsne --input x.csv --perplexity 10 --method exact --init random --seed 3 --output - > y.csv
+            """)
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+    @Option(name: .shortAndLong, help: "Output dimensions (2 or 3 for Barnes–Hut).") var dimensions = 2
+    @Option(help: "Perplexity: the effective number of neighbours (at most (N−1)/3).") var perplexity = 30.0
+    @Option(help: "Iterations in all, early exaggeration included.") var iterations = 750
+    @Option(help: "Early exaggeration factor.") var earlyExaggeration = 12.0
+    @Option(help: "Iterations of early exaggeration.") var earlyExaggerationIterations = 250
+    @Option(help: "Learning rate, or 'auto' = max(N / exaggeration, 50).") var learningRate = "auto"
+    @Option(help: "Gradient: auto (exact up to 1,000 points, else bh), exact, or bh.") var method: TSNEMethod = .auto
+    @Option(help: "Barnes–Hut accuracy: 0 is exact, larger is faster.") var theta = 0.5
+    @Option(help: ArgumentHelp("Initialisation: pca, random, or a path to an N×d matrix.", valueName: "pca|random|path"))
+    var `init` = "pca"
+    @Option(help: "Seed for the random initialisation.") var seed: UInt64 = 42
+    @OptionGroup var common: CommonOptions
+
+    func parameters() throws -> TSNEParameters {
+        var p = TSNEParameters()
+        p.dimensions = dimensions
+        p.perplexity = perplexity
+        p.iterations = iterations
+        p.earlyExaggeration = earlyExaggeration
+        p.earlyExaggerationIterations = earlyExaggerationIterations
+        if learningRate != "auto" {
+            guard let rate = Double(learningRate), rate > 0 else {
+                throw EmbedVizError.input("--learning-rate takes a positive number or 'auto', got '\(learningRate)'")
+            }
+            p.learningRate = rate
+        }
+        p.method = method
+        p.theta = theta
+        p.seed = seed
+        return p
+    }
+
+    func validate() throws {
+        if dimensions < 1 { throw ValidationError("--dimensions must be at least 1") }
+        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        if perplexity <= 0 { throw ValidationError("--perplexity must be positive") }
+        if theta < 0 { throw ValidationError("--theta must be ≥ 0") }
+    }
+
+    func run() throws {
+        common.apply()
+        let reader = try input.reader()
+        let x = try reader.readAll()
+        let initialization: TSNEInitialization
+        switch self.`init` {
+        case "pca": initialization = .pca
+        case "random": initialization = .random
+        default: initialization = .given(try MatrixReader.read(self.`init`))
+        }
+        let toStdout = output.output == "-"
+        let line = ProgressLine(quiet: common.quiet)
+        let result = try TSNE(try parameters()).fit(x, initialization: initialization) { p in
+            let kl = p.kl.map { String(format: "  KL %.4f", $0) } ?? ""
+            line.update("t-SNE \(p.phase.rawValue) \(p.done)/\(p.total)\(kl)  \(formatDuration(p.elapsed)), ETA \(formatDuration(p.etaSeconds))")
+        }
+        line.finish()
+        let r = result.record
+        if let path = output.output {
+            try MatrixWriter.write(result.embedding, to: path, format: output.format(inputFormat: reader.format))
+            if path != "-" {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try OutputFile.write([UInt8](try encoder.encode(r)), to: path + ".json")
+            }
+        }
+        common.say(String(format: "t-SNE (%@) of %d×%d → %dD: KL %.4f%@ in %.1f s (affinities %.1f s, early exaggeration %.1f s, optimisation %.1f s)",
+                          r.method.rawValue, r.points, r.inputDimensions, dimensions, r.klDivergence, r.klExact ? "" : " (estimated Z)",
+                          r.secondsTotal, r.secondsAffinities, r.secondsEarlyExaggeration, r.secondsOptimisation),
+                   stdoutCarriesData: toStdout)
+        try common.writeSummary(Summary(record: r, output: output.output), stdoutCarriesData: toStdout)
+    }
+
+    struct Summary: Encodable {
+        var record: TSNERecord
+        var output: String?
+        var kl_divergence: Double
+        init(record: TSNERecord, output: String?) {
+            self.record = record
+            self.output = output
+            kl_divergence = record.klDivergence
+        }
+    }
+}
+
+extension TSNEMethod: ExpressibleByArgument {}
