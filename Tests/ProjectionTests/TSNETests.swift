@@ -1,0 +1,213 @@
+import Datasets
+import Foundation
+import Linalg
+@testable import Projection
+import Testing
+
+/// Gaussian clusters in `dimensions`-D, `perCluster` points each, centres 10 apart on the axes.
+func clusters(_ count: Int, perCluster: Int, dimensions: Int, seed: UInt64) -> (Matrix, [Int]) {
+    var rng = SeededGenerator(seed: seed)
+    var rows: [Float] = [], labels: [Int] = []
+    for c in 0..<count {
+        for _ in 0..<perCluster {
+            for k in 0..<dimensions { rows.append(Float(rng.normal()) + (k == c ? 10 : 0)) }
+            labels.append(c)
+        }
+    }
+    return (Matrix(rows: count * perCluster, columns: dimensions, storage: rows), labels)
+}
+
+/// Leave-one-out k-NN classification accuracy of labels in an embedding (brute force, for tests).
+func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
+    let d = PairwiseDistances.squared(y)
+    var correct = 0
+    for i in 0..<y.rows {
+        let nearest = (0..<y.rows).filter { $0 != i }.sorted { d[i, $0] < d[i, $1] }.prefix(k)
+        var votes: [Int: Int] = [:]
+        for j in nearest { votes[labels[j], default: 0] += 1 }
+        if votes.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key == labels[i] { correct += 1 }
+    }
+    return Double(correct) / Double(y.rows)
+}
+
+@Suite struct AffinityTests {
+    @Test("calibrated conditional distributions hit the target perplexity")
+    func perplexity() {
+        let x = randomMatrix(200, 5, seed: 1)
+        let k = 90
+        let (_, distances) = Affinities.nearestNeighbors(x, k: k)
+        for target in [5.0, 30.0] {
+            let p = Affinities.conditionalProbabilities(squaredDistances: distances, k: k, perplexity: target)
+            for i in stride(from: 0, to: 200, by: 7) {
+                let row = p[(i * k)..<((i + 1) * k)]
+                #expect(abs(row.reduce(0, +) - 1) < 1e-5)
+                let entropy = -row.reduce(0.0) { $0 + ($1 > 0 ? Double($1) * log(Double($1)) : 0) }
+                #expect(abs(exp(entropy) - target) / target < 1e-3, "perplexity \(exp(entropy)) for \(target)")
+            }
+        }
+    }
+
+    @Test("exact neighbours match a brute-force sort, nearest first, self excluded")
+    func neighbours() {
+        let x = randomMatrix(150, 4, seed: 2)
+        let (indices, distances) = Affinities.nearestNeighbors(x, k: 7)
+        let full = PairwiseDistances.squared(x)
+        for i in [0, 17, 149] {
+            let expected = (0..<150).filter { $0 != i }.sorted { full[i, $0] < full[i, $1] || (full[i, $0] == full[i, $1] && $0 < $1) }.prefix(7)
+            #expect(indices[(i * 7)..<((i + 1) * 7)].map(Int.init) == Array(expected))
+            #expect(zip(distances[(i * 7)..<((i + 1) * 7)], expected.map { full[i, $0] }).allSatisfy { $0 == $1 })
+        }
+    }
+
+    @Test("P is symmetric, non-negative and sums to 1")
+    func symmetric() throws {
+        let x = randomMatrix(120, 6, seed: 3)
+        let p = try Affinities.compute(x, perplexity: 10)
+        var total = 0.0
+        for i in 0..<p.count {
+            for e in p.rowStart[i]..<p.rowStart[i + 1] {
+                let j = Int(p.columns[e])
+                #expect(j != i && p.values[e] > 0)
+                #expect(abs(p.values[e] - p.value(j, i)) < 1e-9)
+                total += Double(p.values[e])
+            }
+        }
+        #expect(abs(total - 1) < 1e-5)
+    }
+
+    @Test("a perplexity too large for the data names the maximum")
+    func tooFewPoints() {
+        let x = randomMatrix(40, 3, seed: 4)
+        #expect(throws: EmbedVizError.input("perplexity 30.0 is too large for 40 points (3·perplexity neighbours are needed); the maximum is 13")) {
+            _ = try Affinities.compute(x, perplexity: 30)
+        }
+    }
+}
+
+@Suite struct GradientTests {
+    func smallProblem(dimensions: Int) throws -> (SparseAffinities, Embedding) {
+        let x = randomMatrix(60, 5, seed: 5)
+        let p = try Affinities.compute(x, perplexity: 8, neighbours: 59)
+        var rng = SeededGenerator(seed: 6)
+        let y = Embedding(count: 60, dimensions: dimensions, coordinates: (0..<(60 * dimensions)).map { _ in rng.normal() * 2 })
+        return (p, y)
+    }
+
+    func gradient(_ p: SparseAffinities, _ y: Embedding, _ method: inout some RepulsiveForces) -> ([Double], Double) {
+        var repulsion = [Double](repeating: 0, count: y.coordinates.count)
+        let z = method.compute(y, into: &repulsion)
+        var g = [Double](repeating: 0, count: y.coordinates.count)
+        _ = Attraction.add(p, y, exaggeration: 1, to: &g, klTerms: false)
+        for k in g.indices { g[k] -= repulsion[k] / z }
+        return (g, z)
+    }
+
+    @Test("the exact gradient (×4) matches finite differences of the KL divergence", arguments: [2, 3])
+    func exactGradient(_ dimensions: Int) throws {
+        let (p, y) = try smallProblem(dimensions: dimensions)
+        var exact = ExactRepulsion()
+        let (g, _) = gradient(p, y, &exact)
+        let h = 1e-5
+        for k in [0, 7, 33, 100, y.coordinates.count - 1] {
+            var plus = y, minus = y
+            plus.coordinates[k] += h
+            minus.coordinates[k] -= h
+            let numeric = (klDivergence(p, plus) - klDivergence(p, minus)) / (2 * h)
+            #expect(abs(numeric - 4 * g[k]) < 1e-6 + 1e-4 * abs(numeric), "coordinate \(k): \(numeric) vs \(4 * g[k])")
+        }
+    }
+
+    /// Stated error at θ = 0.5: repulsive forces and Z within 1% (relative L2 / relative), the whole
+    /// gradient within 2% (attraction minus repulsion cancels partly, which inflates the relative error).
+    @Test("Barnes–Hut with θ = 0 is the exact repulsion; θ = 0.5 stays within the stated error", arguments: [2, 3])
+    func barnesHut(_ dimensions: Int) throws {
+        let (p, y) = try smallProblem(dimensions: dimensions)
+        var exact = ExactRepulsion(), bh0 = BarnesHutRepulsion(theta: 0), bh5 = BarnesHutRepulsion(theta: 0.5)
+        let (ge, ze) = gradient(p, y, &exact)
+        let (g0, z0) = gradient(p, y, &bh0)
+        #expect(abs(z0 - ze) < 1e-9 * ze)
+        #expect(zip(ge, g0).allSatisfy { abs($0 - $1) < 1e-12 })
+        let (g5, z5) = gradient(p, y, &bh5)
+        func relative(_ a: [Double], _ b: [Double]) -> Double {
+            zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / a.map { $0 * $0 }.reduce(0, +).squareRoot()
+        }
+        #expect(relative(ge, g5) < 0.02 && abs(z5 - ze) / ze < 0.01, "relative gradient error \(relative(ge, g5))")
+        var exactForces = [Double](repeating: 0, count: y.coordinates.count), bhForces = exactForces
+        _ = exact.compute(y, into: &exactForces)
+        _ = bh5.compute(y, into: &bhForces)
+        #expect(relative(exactForces, bhForces) < 0.01, "relative repulsion error \(relative(exactForces, bhForces))")
+    }
+
+    @Test("coincident points do not break the tree")
+    func duplicates() {
+        let y = Embedding(count: 5, dimensions: 2, coordinates: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+        var bh = BarnesHutRepulsion(theta: 0.5), exact = ExactRepulsion()
+        var a = [Double](repeating: 0, count: 10), b = a
+        #expect(abs(bh.compute(y, into: &a) - exact.compute(y, into: &b)) < 1e-12)
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+}
+
+@Suite struct TSNETests {
+    @Test("well-separated Gaussian clusters in 50-D map to separate clusters (10-NN accuracy 1.0)", arguments: [TSNEMethod.exact, .bh])
+    func clustersSeparate(_ method: TSNEMethod) throws {
+        let (x, labels) = clusters(5, perCluster: 60, dimensions: 50, seed: 7)
+        var p = TSNEParameters()
+        p.method = method
+        p.iterations = 500
+        p.perplexity = 20
+        let result = try TSNE(p).fit(x)
+        #expect(looKNNAccuracy(result.embedding, labels) == 1.0)
+        #expect(result.record.klDivergence > 0 && result.record.klTrace.count == 10)
+    }
+
+    @Test("3-D embeddings work with both methods")
+    func threeDimensions() throws {
+        let (x, labels) = clusters(4, perCluster: 50, dimensions: 20, seed: 8)
+        for method in [TSNEMethod.exact, .bh] {
+            var p = TSNEParameters()
+            p.dimensions = 3
+            p.method = method
+            p.iterations = 400
+            p.perplexity = 15
+            let result = try TSNE(p).fit(x, initialization: .random)
+            #expect(result.embedding.columns == 3)
+            #expect(looKNNAccuracy(result.embedding, labels) == 1.0)
+        }
+    }
+
+    @Test("same input, parameters, seed and threads give bit-identical output")
+    func determinism() throws {
+        let (x, _) = clusters(3, perCluster: 70, dimensions: 10, seed: 9)
+        var p = TSNEParameters()
+        p.iterations = 300
+        p.method = .bh
+        let a = try TSNE(p).fit(x, initialization: .random), b = try TSNE(p).fit(x, initialization: .random)
+        #expect(a.embedding == b.embedding)
+        p.seed = 43
+        let c = try TSNE(p).fit(x, initialization: .random)
+        #expect(c.embedding != a.embedding)
+    }
+
+    @Test("the exact method refuses sizes over the memory budget, naming the alternative")
+    func memoryGuard() {
+        let saved = MemoryBudget.bytes
+        MemoryBudget.set(bytes: 1 << 20)
+        defer { MemoryBudget.set(bytes: saved) }
+        var p = TSNEParameters()
+        p.method = .exact
+        #expect(throws: EmbedVizError.input("exact t-SNE of 500 points would need 5.7 MiB of working memory, over the budget of 1.0 MiB; use --method bh")) {
+            _ = try TSNE(p).fit(randomMatrix(500, 3, seed: 1))
+        }
+    }
+
+    @Test("PCA initialisation: first coordinate has standard deviation 1e-4")
+    func pcaInitialisation() throws {
+        let x = randomMatrix(300, 8, seed: 10)
+        let y = try TSNE().initialEmbedding(x, .pca)
+        let first = (0..<300).map { y.coordinates[$0 * 2] }
+        let mean = first.reduce(0, +) / 300
+        let sd = (first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 300).squareRoot()
+        #expect(abs(sd - 1e-4) < 1e-9)
+    }
+}
