@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Projection", targets: ["Projection"]),
         .library(name: "Plot", targets: ["Plot"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see blas_core.c).
         .target(name: "CSupport", dependencies: ["COpenBLAS"]),
 
@@ -42,14 +44,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Datasets", dependencies: ["Linalg", "CZlib"], swiftSettings: optimised),
         .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
-        .target(name: "Projection", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
+        .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),
+        .target(name: "Report", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
 
         // MARK: Command-line tool
         .executableTarget(
             name: "embedviz",
             dependencies: [
-                "Linalg", "Datasets", "NeuralNet", "Projection", "Plot",
+                "Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
@@ -60,5 +63,6 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
     ]
 )

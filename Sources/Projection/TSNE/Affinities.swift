@@ -32,22 +32,32 @@ public enum Affinities {
     /// - Returns: `indices` and squared `distances`, each N×k row-major, nearest first.
     public static func nearestNeighbors(_ x: Matrix, k: Int,
                                         progress: (Int) -> Void = { _ in }) -> (indices: [Int32], distances: [Float]) {
-        let n = x.rows
-        precondition(k >= 1 && k < n, "k = \(k) neighbours need more than \(k) points, got \(n)")
+        precondition(k >= 1 && k < x.rows, "k = \(k) neighbours need more than \(k) points, got \(x.rows)")
+        return nearestNeighbors(of: x, among: nil, k: k, progress: progress)
+    }
+
+    /// k nearest rows of `reference` for every row of `queries` (or of `queries` itself, self excluded,
+    /// when `reference` is nil).
+    public static func nearestNeighbors(of queries: Matrix, among reference: Matrix?, k: Int,
+                                        progress: (Int) -> Void = { _ in }) -> (indices: [Int32], distances: [Float]) {
+        let n = queries.rows
+        let m = reference?.rows ?? n
+        let excludeSelf = reference == nil
+        precondition(k >= 1 && k <= m - (excludeSelf ? 1 : 0), "k = \(k) neighbours among \(m) points")
         var indices = [Int32](repeating: 0, count: n * k)
         var distances = [Float](repeating: 0, count: n * k)
         indices.withUnsafeMutableBufferPointer { ib in
             distances.withUnsafeMutableBufferPointer { db in
                 let (outIndex, outDistance) = (UncheckedSendable(ib.baseAddress!), UncheckedSendable(db.baseAddress!))
-                PairwiseDistances.forEachBlock(x, blockBytes: PairwiseDistances.defaultBlockBytes) { rows, block in
+                PairwiseDistances.forEachBlock(queries, reference, blockBytes: PairwiseDistances.defaultBlockBytes) { rows, block in
                     let blockPointer = UncheckedSendable(block.baseAddress!)
                     Threads.parallelFor(rows.count) { part in
                         var heap = NeighbourHeap(capacity: k)
                         for r in part {
                             let i = rows.lowerBound + r
                             heap.reset()
-                            let row = blockPointer.value + r * n
-                            for j in 0..<n where j != i { heap.offer(row[j], Int32(j)) }
+                            let row = blockPointer.value + r * m
+                            for j in 0..<m where !(excludeSelf && j == i) { heap.offer(row[j], Int32(j)) }
                             heap.sortedAscending(indices: outIndex.value + i * k, distances: outDistance.value + i * k)
                         }
                     }

@@ -140,12 +140,21 @@ public struct BarnesHutRepulsion: RepulsiveForces {
         return partialZ.reduce(0, +)
     }
 
-    /// Σⱼ wᵢⱼ²(yᵢ − yⱼ) and Σⱼ wᵢⱼ for one point, walking the tree with an explicit stack.
+    /// Σⱼ wᵢⱼ²(yᵢ − yⱼ) and Σⱼ wᵢⱼ for one point of the tree (itself excluded), walking the tree with
+    /// an explicit stack.
     @inline(__always)
     static func repulsion(on i: Int, points: UnsafeBufferPointer<SIMD4<Double>>, nodes: UnsafeBufferPointer<Node>,
                           order: UnsafeBufferPointer<Int32>, childCount: Int, thetaSquared: Double,
                           stack: inout [Int32]) -> (SIMD4<Double>, Double) {
-        let yi = points[i]
+        repulsion(at: points[i], excluding: i, points: points, nodes: nodes, order: order, childCount: childCount,
+                  thetaSquared: thetaSquared, stack: &stack)
+    }
+
+    /// The same for any position `yi`, skipping tree point `excluded` (−1: none).
+    @inline(__always)
+    static func repulsion(at yi: SIMD4<Double>, excluding i: Int, points: UnsafeBufferPointer<SIMD4<Double>>,
+                          nodes: UnsafeBufferPointer<Node>, order: UnsafeBufferPointer<Int32>, childCount: Int,
+                          thetaSquared: Double, stack: inout [Int32]) -> (SIMD4<Double>, Double) {
         var force = SIMD4<Double>()
         var sumW = 0.0
         stack[0] = 0

@@ -4,16 +4,19 @@ import Linalg
 
 /// Which gradient approximation t-SNE uses.
 public enum TSNEMethod: String, Sendable, CaseIterable, Codable {
-    /// `exact` up to 1,000 points, Barnes–Hut above.
+    /// `exact` up to 1,000 points; above, FFT interpolation for 1-D and 2-D, Barnes–Hut for 3-D.
     case auto
     /// O(N²) exact gradient, dense affinities (all N−1 neighbours).
     case exact
     /// Barnes–Hut trees (2-D and 3-D), sparse kNN affinities.
     case bh
+    /// FFT-accelerated interpolation (1-D and 2-D), sparse kNN affinities.
+    case fft
 
     /// The method `auto` picks for N points in `dimensions`.
     public static func choose(points: Int, dimensions: Int) -> TSNEMethod {
-        points <= 1000 ? .exact : .bh
+        if points <= 1000 { return .exact }
+        return dimensions <= 2 ? .fft : .bh
     }
 }
 
@@ -125,6 +128,9 @@ public struct TSNE: Sendable {
         if method == .bh && !(p.dimensions == 2 || p.dimensions == 3) {
             throw EmbedVizError.input("Barnes–Hut t-SNE supports 2 or 3 dimensions, not \(p.dimensions); use --method exact")
         }
+        if method == .fft && p.dimensions > 2 {
+            throw EmbedVizError.input("FFT-interpolation t-SNE supports 1 or 2 dimensions, not \(p.dimensions); use --method bh")
+        }
         if method == .exact {
             // P with N−1 neighbours per row: indices and values, twice during symmetrization, plus kNN results.
             try MemoryBudget.check(24 * n * n, for: "exact t-SNE of \(n) points", alternative: "use --method bh")
@@ -187,7 +193,11 @@ public struct TSNE: Sendable {
         var gains = [Double](repeating: 1, count: n * d)
         var gradient = [Double](repeating: 0, count: n * d)
         var repulsion = [Double](repeating: 0, count: n * d)
-        var forces: any RepulsiveForces = method == .exact ? ExactRepulsion() : BarnesHutRepulsion(theta: parameters.theta)
+        var forces: any RepulsiveForces = switch method {
+        case .exact: ExactRepulsion()
+        case .fft: FFTRepulsion()
+        case .bh, .auto: BarnesHutRepulsion(theta: parameters.theta)
+        }
         var trace: [TSNERecord.KLPoint] = []
         var lastKL: Double?
         var phaseEnd = Date()

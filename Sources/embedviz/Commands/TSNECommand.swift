@@ -7,7 +7,19 @@ import Projection
 struct TSNECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsne",
-        abstract: "t-SNE of any float matrix: exact kNN affinities on BLAS, exact or Barnes–Hut gradients, 2-D or 3-D.",
+        abstract: "t-SNE of any float matrix; `tsne transform` adds new points to an existing map.",
+        discussion: """
+            `embedviz tsne` (= `tsne fit`) makes a map; `embedviz tsne transform` places new points into \
+            one without moving it. See `embedviz tsne fit --help` and `embedviz tsne transform --help`.
+            """,
+        subcommands: [TSNEFit.self, TSNETransformCommand.self],
+        defaultSubcommand: TSNEFit.self)
+}
+
+struct TSNEFit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "t-SNE of any float matrix: exact kNN affinities on BLAS; exact, Barnes–Hut or FFT gradients; 1-, 2- or 3-D.",
         discussion: """
             Defaults follow openTSNE/FIt-SNE: perplexity 30, PCA initialisation (first component scaled \
             to standard deviation 1e-4), early exaggeration 12 for 250 iterations, 750 iterations in all, \
@@ -30,7 +42,8 @@ struct TSNECommand: ParsableCommand {
     @Option(help: "Early exaggeration factor.") var earlyExaggeration = 12.0
     @Option(help: "Iterations of early exaggeration.") var earlyExaggerationIterations = 250
     @Option(help: "Learning rate, or 'auto' = max(N / exaggeration, 50).") var learningRate = "auto"
-    @Option(help: "Gradient: auto (exact up to 1,000 points, else bh), exact, or bh.") var method: TSNEMethod = .auto
+    @Option(help: "Gradient: auto (exact up to 1,000 points, else fft for 1-D/2-D and bh for 3-D), exact, bh or fft.")
+    var method: TSNEMethod = .auto
     @Option(help: "Barnes–Hut accuracy: 0 is exact, larger is faster.") var theta = 0.5
     @Option(help: ArgumentHelp("Initialisation: pca, random, or a path to an N×d matrix.", valueName: "pca|random|path"))
     var `init` = "pca"
@@ -109,3 +122,52 @@ struct TSNECommand: ParsableCommand {
 }
 
 extension TSNEMethod: ExpressibleByArgument {}
+
+struct TSNETransformCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transform",
+        abstract: "Add new points to an existing t-SNE map without moving it (openTSNE's approach).",
+        discussion: """
+            Each new point gets affinities to its nearest reference points (perplexity 5), starts at the \
+            median of its 25 nearest reference points' positions, and is optimised against the fixed \
+            map (learning rate 0.1, exaggeration 1.5, 250 iterations, gradient norm ≤ 0.25). New points \
+            don't interact, so the input is streamed in chunks: constant memory for any length.
+
+            Example:
+              embedviz tsne transform --reference tsne2d.npy --reference-input embeddings.npy \\
+                  --input new_embeddings.npy --output new2d.npy
+            """)
+
+    @Option(help: ArgumentHelp("The existing map (N×2 or N×3).", valueName: "path")) var reference: String
+    @Option(help: ArgumentHelp("The N×D data the map was made from.", valueName: "path")) var referenceInput: String
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Perplexity of the new points' affinities to the reference.") var perplexity = 5.0
+    @Option(help: "Iterations.") var iterations = 250
+    @Option(help: "Rows per chunk.") var chunkRows = 4096
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        var parameters = TSNETransform.Parameters()
+        parameters.perplexity = perplexity
+        parameters.iterations = iterations
+        let transformer = try TSNETransform(referenceInput: try MatrixReader.read(referenceInput),
+                                            referenceEmbedding: try MatrixReader.read(reference), parameters: parameters)
+        let reader = try input.reader()
+        let path = output.output ?? "-"
+        let writer = try MatrixWriter(path: path, format: output.format(inputFormat: reader.format),
+                                      columns: transformer.referenceEmbedding.columns, rows: reader.rows)
+        let start = Date()
+        do {
+            while let rows = try reader.next(maxRows: max(1, chunkRows)) { try writer.write(try transformer.transform(rows)) }
+            try writer.finish()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        common.say(String(format: "placed %d points into the %d-point map in %.1f s", reader.rowsRead,
+                          transformer.referenceEmbedding.rows, Date().timeIntervalSince(start)),
+                   stdoutCarriesData: path == "-")
+    }
+}

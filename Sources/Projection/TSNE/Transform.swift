@@ -1,0 +1,133 @@
+import Datasets
+import Foundation
+import Linalg
+
+/// Places new points into an existing t-SNE map without moving it (openTSNE's `transform`, Poličar,
+/// Stražar & Zupan 2019, "openTSNE: a modular Python library for t-SNE dimensionality reduction and
+/// embedding"): each new point gets affinities to its nearest *reference* points only (a low
+/// perplexity, rows normalised per point), starts at the median of its nearest reference points'
+/// positions, and is optimised against the fixed reference embedding — new points do not interact,
+/// so any number can be processed in chunks with constant memory.
+public struct TSNETransform: Sendable {
+    public struct Parameters: Sendable, Codable, Equatable {
+        public var perplexity = 5.0
+        /// Reference neighbours whose median position initialises a new point.
+        public var initialNeighbours = 25
+        public var learningRate = 0.1
+        public var exaggeration = 1.5
+        public var iterations = 250
+        public var momentum = 0.8
+        /// Per-point gradient norm limit (openTSNE's `max_grad_norm` for transforms).
+        public var maximumGradientNorm = 0.25
+        public var minimumGain = 0.01
+        public var theta = 0.5
+
+        public init() {}
+    }
+
+    public var parameters: Parameters
+    public let referenceInput: Matrix
+    public let referenceEmbedding: Matrix
+    private let tree: BarnesHutRepulsion.Tree
+
+    /// - Parameters:
+    ///   - referenceInput: the N×D data the map was made from.
+    ///   - referenceEmbedding: its N×d map (d = 2 or 3).
+    public init(referenceInput: Matrix, referenceEmbedding: Matrix, parameters: Parameters = Parameters()) throws {
+        guard referenceInput.rows == referenceEmbedding.rows else {
+            throw EmbedVizError.input("the reference input has \(referenceInput.rows) rows, its embedding \(referenceEmbedding.rows)")
+        }
+        guard referenceEmbedding.columns == 2 || referenceEmbedding.columns == 3 else {
+            throw EmbedVizError.input("adding points supports 2-D and 3-D maps, this one has \(referenceEmbedding.columns) dimensions")
+        }
+        let k = Int(3 * parameters.perplexity)
+        guard referenceInput.rows > max(k, parameters.initialNeighbours) else {
+            throw EmbedVizError.input("the reference has \(referenceInput.rows) points; perplexity \(parameters.perplexity) needs more than \(max(k, parameters.initialNeighbours))")
+        }
+        self.parameters = parameters
+        self.referenceInput = referenceInput
+        self.referenceEmbedding = referenceEmbedding
+        tree = BarnesHutRepulsion.Tree(Embedding(count: referenceEmbedding.rows, dimensions: referenceEmbedding.columns,
+                                                 coordinates: referenceEmbedding.storage.map(Double.init)))
+    }
+
+    /// Embeds the rows of `x` (M×D, same columns as the reference input) into the map.
+    public func transform(_ x: Matrix) throws -> Matrix {
+        guard x.columns == referenceInput.columns else {
+            throw EmbedVizError.input("the new points have \(x.columns) columns, the reference input \(referenceInput.columns)")
+        }
+        guard x.rows > 0 else { return Matrix(rows: 0, columns: referenceEmbedding.columns) }
+        let p = parameters
+        let d = referenceEmbedding.columns
+        let m = x.rows
+        let k = Int(3 * p.perplexity)
+        let neighbours = max(k, p.initialNeighbours)
+        let (indices, distances) = Affinities.nearestNeighbors(of: x, among: referenceInput, k: neighbours)
+        // Affinities over the k nearest (the first k of the nearest `neighbours`), rows summing to 1.
+        var nearest = [Float](repeating: 0, count: m * k), nearestIndex = [Int32](repeating: 0, count: m * k)
+        for i in 0..<m {
+            for j in 0..<k {
+                nearest[i * k + j] = distances[i * neighbours + j]
+                nearestIndex[i * k + j] = indices[i * neighbours + j]
+            }
+        }
+        let affinity = Affinities.conditionalProbabilities(squaredDistances: nearest, k: k, perplexity: p.perplexity)
+        // Start at the median position of the nearest reference points.
+        var y = [Double](repeating: 0, count: m * d)
+        let reference = referenceEmbedding.storage.map(Double.init)
+        for i in 0..<m {
+            for c in 0..<d {
+                var values = (0..<p.initialNeighbours).map { reference[Int(indices[i * neighbours + $0]) * d + c] }
+                values.sort()
+                let h = values.count / 2
+                y[i * d + c] = values.count % 2 == 1 ? values[h] : (values[h - 1] + values[h]) / 2
+            }
+        }
+        var update = [Double](repeating: 0, count: m * d)
+        var gains = [Double](repeating: 1, count: m * d)
+        var gradient = [Double](repeating: 0, count: m * d)
+        let thetaSquared = p.theta * p.theta
+        for _ in 0..<p.iterations {
+            gradient.withUnsafeMutableBufferPointer { gb in
+                let g = UncheckedSendable(gb.baseAddress!)
+                tree.nodes.withUnsafeBufferPointer { nb in
+                    tree.points.withUnsafeBufferPointer { pb in
+                        tree.order.withUnsafeBufferPointer { ob in
+                            let (nodes, points, order) = (UncheckedSendable(nb), UncheckedSendable(pb), UncheckedSendable(ob))
+                            Threads.parallelFor(m, minimumChunk: 64) { range in
+                                var stack = [Int32](repeating: 0, count: 48 * 8)
+                                for i in range {
+                                    var yi = SIMD4<Double>()
+                                    for c in 0..<d { yi[c] = y[i * d + c] }
+                                    // Repulsion from the reference, normalised per point.
+                                    let (force, z) = BarnesHutRepulsion.repulsion(
+                                        at: yi, excluding: -1, points: points.value, nodes: nodes.value, order: order.value,
+                                        childCount: tree.childCount, thetaSquared: thetaSquared, stack: &stack)
+                                    var total = SIMD4<Double>()
+                                    for e in 0..<k {
+                                        let j = Int(nearestIndex[i * k + e])
+                                        var delta = SIMD4<Double>()
+                                        for c in 0..<d { delta[c] = yi[c] - reference[j * d + c] }
+                                        let w = 1 / (1 + (delta * delta).sum())
+                                        total += (p.exaggeration * Double(affinity[i * k + e]) * w) * delta
+                                    }
+                                    total -= force / max(z, .leastNormalMagnitude)
+                                    let norm = (total * total).sum().squareRoot()
+                                    if norm > p.maximumGradientNorm { total *= p.maximumGradientNorm / norm }
+                                    for c in 0..<d { g.value[i * d + c] = total[c] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for e in 0..<(m * d) {
+                let flipped = (gradient[e] > 0) != (update[e] > 0)
+                gains[e] = max(flipped ? gains[e] + 0.2 : gains[e] * 0.8, p.minimumGain)
+                update[e] = p.momentum * update[e] - p.learningRate * gains[e] * gradient[e]
+                y[e] += update[e]
+            }
+        }
+        return Matrix(rows: m, columns: d, storage: y.map { Float($0) })
+    }
+}
