@@ -2,6 +2,8 @@
 #   make demo    the whole study on MNIST (release build)
 #   make test    the test suite (debug build)
 #   make bench   kernel benchmarks (release), summarised with medians and ratios
+#   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60)
+#   make bench-compare   side by side with scikit-learn, openTSNE, PyTorch (creates a venv; slow)
 SHELL := /bin/bash
 SWIFT ?= swift
 PYTHON ?= python3
@@ -9,7 +11,7 @@ DATA_DIR ?= data/mnist
 RELEASE_BIN := .build/release/embedviz
 BENCH_RESULTS := Benchmarks/.build/results
 
-.PHONY: all deps data build test bench demo clean
+.PHONY: all deps data build test bench bench-compare demo fuzz examples clean
 
 all: build
 
@@ -24,6 +26,7 @@ build: deps
 
 test: deps data
 	$(SWIFT) test
+	cd Examples && $(SWIFT) build
 
 bench: deps data
 	@mkdir -p $(BENCH_RESULTS)
@@ -34,5 +37,16 @@ bench: deps data
 demo: build data
 	$(RELEASE_BIN) info --data $(DATA_DIR) --verify --dataset
 
+# Side by side with scikit-learn, openTSNE and PyTorch (not in CI: slow). Uses runs/demo's embeddings.
+bench-compare: build data
+	@[ -x Benchmarks/compare/.venv/bin/python ] || Benchmarks/compare/setup.sh
+	Benchmarks/compare/.venv/bin/python Benchmarks/compare/compare.py $(COMPARE_ARGS)
+
+examples: deps
+	cd Examples && $(SWIFT) build
+
+fuzz: deps data
+	Fuzz/run.sh
+
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build Fuzz/.build

@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "embedviz", targets: ["embedviz"]),
+        .library(name: "EmbedViz", targets: ["EmbedViz"]),
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
@@ -47,12 +48,14 @@ let package = Package(
         .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),
         .target(name: "Report", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
+        .target(name: "EmbedViz", dependencies: ["Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report"],
+                swiftSettings: optimised),
 
         // MARK: Command-line tool
         .executableTarget(
             name: "embedviz",
             dependencies: [
-                "Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report",
+                "Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report", "EmbedViz",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
@@ -64,5 +67,7 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Projection"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        // End-to-end tests of the command-line tool (they run the built `embedviz`).
+        .testTarget(name: "CLITests", dependencies: ["embedviz", "Linalg", "Datasets", "NeuralNet", "Projection"]),
     ]
 )

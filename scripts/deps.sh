@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what EmbedViz builds and runs with, and only what is missing:
 #   C libraries (Debian packages): OpenBLAS + LAPACKE, zlib, cairo (+ fonts), FFTW (single precision);
+#   Chromium (headless, to check the HTML explorer in a real browser in the tests);
 #   Python 3 with NumPy (for the MNIST data step and the fixture checks in the tests).
 # Uses sudo when not root. Safe to run repeatedly: when everything is present it only checks.
 set -euo pipefail
 
 modules=(openblas lapacke zlib cairo fftw3f)
-packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libfftw3-dev fonts-dejavu-core)
+packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libfftw3-dev fonts-dejavu-core chromium)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -20,6 +21,7 @@ if [ ${#missing[@]} -eq 0 ]; then
     done
 fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the HTML explorer's browser test
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "deps: missing ${missing[*]}; installing Debian packages: ${packages[*]}" >&2

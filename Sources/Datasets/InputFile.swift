@@ -39,19 +39,27 @@ public final class InputFile: ByteSource {
         gzbuffer(handle, 1 << 18)
     }
 
+    /// Bytes in memory read like a file (no decompression): for parsers under test and fuzzing.
+    public init(bytes: [UInt8], name: String) {
+        path = name
+        handle = nil
+        pushback = bytes
+    }
+
     deinit {
         if let handle { gzclose(handle) }
     }
 
     /// Reads up to `buffer.count` bytes; returns how many were read (0 only at the end).
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard let handle, buffer.count > 0 else { return 0 }
+        guard buffer.count > 0 else { return 0 }
         var total = 0
         if !pushback.isEmpty {
             total = min(pushback.count, buffer.count)
             pushback.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: total) }
             pushback.removeFirst(total)
         }
+        guard let handle else { return total }
         while total < buffer.count {
             let want = UInt32(min(buffer.count - total, 1 << 30))
             let got = gzread(handle, buffer.baseAddress! + total, want)

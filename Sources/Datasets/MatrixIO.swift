@@ -76,6 +76,8 @@ public final class MatrixReader {
     private var decoder: Decoder
     /// Reused bytes for dtypes that need converting.
     private var scratch: [UInt8] = []
+    /// Whether the header's row count was checked against the size of a plain file.
+    private var sizeVerified = false
 
     private enum Decoder {
         case binary(dtype: NPY.DType)
@@ -83,11 +85,20 @@ public final class MatrixReader {
         case text(TextRows)
     }
 
-    public init(path: String, options: ReadOptions = ReadOptions()) throws {
-        file = try InputFile(path: path)
+    public convenience init(path: String, options: ReadOptions = ReadOptions()) throws {
+        try self.init(file: try InputFile(path: path), formatHint: ArrayFormat.fromExtension(path), options: options)
+    }
+
+    /// Reads from bytes in memory (`name` is used in messages).
+    public convenience init(bytes: [UInt8], name: String, options: ReadOptions = ReadOptions()) throws {
+        try self.init(file: InputFile(bytes: bytes, name: name), formatHint: ArrayFormat.fromExtension(name), options: options)
+    }
+
+    private init(file: InputFile, formatHint: ArrayFormat?, options: ReadOptions) throws {
+        self.file = file
         self.options = options
         let name = file.displayName
-        let format = try options.format ?? ArrayFormat.fromExtension(path) ?? Self.sniff(file)
+        let format = try options.format ?? formatHint ?? Self.sniff(file)
         self.format = format
         switch format {
         case .npy:
@@ -101,6 +112,7 @@ public final class MatrixReader {
             columns = shape.columns
             decoder = header.fortranOrder && header.shape.count == 2 ? .fortran(header) : .binary(dtype: header.dtype)
             if let size = file.plainFileSize {
+                sizeVerified = true
                 let expected = header.dataOffset + header.count * header.dtype.size
                 if size != expected {
                     let shapeText = "(" + header.shape.map(String.init).joined(separator: ", ") + ")"
@@ -122,6 +134,7 @@ public final class MatrixReader {
                     throw EmbedVizError.input("--shape says \(n) rows, the file holds \(size / (4 * d)) rows of \(d)", at: name)
                 }
                 rows = size / (4 * d)
+                sizeVerified = true
             } else {
                 rows = options.rows
             }
@@ -145,8 +158,14 @@ public final class MatrixReader {
         case .fortran(let header):
             guard rowsRead == 0, let n = rows else { return nil }
             let count = header.count
-            let bytes = try file.read(count: count * header.dtype.size)
-            guard bytes.count == count * header.dtype.size else { throw truncated(got: bytes.count / header.dtype.size / max(columns, 1)) }
+            let expected = count * header.dtype.size
+            var bytes = [UInt8]()
+            while bytes.count < expected {  // bounded chunks: a lying header allocates nothing extra
+                let chunk = try file.read(count: min(expected - bytes.count, 16 << 20))
+                if chunk.isEmpty { break }
+                bytes += chunk
+            }
+            guard bytes.count == expected else { throw truncated(got: bytes.count / header.dtype.size / max(columns, 1)) }
             var columnMajor = [Float](repeating: 0, count: count)
             bytes.withUnsafeBytes { raw in
                 columnMajor.withUnsafeMutableBufferPointer { header.dtype.convert(raw.baseAddress!, count: count, into: $0.baseAddress!) }
@@ -164,13 +183,18 @@ public final class MatrixReader {
         return result
     }
 
-    /// Reads all remaining rows into one matrix.
+    /// Reads all remaining rows into one matrix. When the row count is vouched for by the file's
+    /// size (a plain file), the rows are read in one piece; otherwise (streams, gzip, memory) in
+    /// chunks of at most 16 MB, so a header that lies about the shape cannot make us allocate what
+    /// isn't there.
     public func readAll() throws -> Matrix {
+        if let rows, sizeVerified {
+            return try next(maxRows: max(1, rows - rowsRead)) ?? Matrix(rows: 0, columns: columns)
+        }
+        let chunkRows = max(1, (16 << 20) / max(4 * columns, 1))
         var storage: [Float] = []
         var n = 0
-        let chunkRows = max(1, (rows ?? 0) - rowsRead, 1 << 16)
         while let chunk = try next(maxRows: chunkRows) {
-            if n == 0 && rows == rowsRead { return chunk }  // all of it in one piece: no copy
             storage.append(contentsOf: chunk.storage)
             n += chunk.rows
         }

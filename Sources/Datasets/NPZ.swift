@@ -153,7 +153,11 @@ public enum NPZ {
             position += 46 + nameLength + extra + comment
             guard local + 30 <= bytes.count, u32(bytes, local) == 0x0403_4b50 else { throw fail("corrupt ZIP entry \(name)") }
             let dataStart = local + 30 + Int(u16(bytes, local + 26)) + Int(u16(bytes, local + 28))
-            guard dataStart + compressed <= bytes.count, size <= 1 << 34 else { throw fail("truncated ZIP entry \(name)") }
+            guard dataStart + compressed <= bytes.count else { throw fail("truncated ZIP entry \(name)") }
+            // Deflate expands at most ~1032:1; a larger claim is a corrupt header, not a big array.
+            guard size <= (method == 0 ? compressed : 1032 * compressed + 1024) else {
+                throw fail("ZIP entry \(name) claims \(size) bytes from \(compressed) stored")
+            }
             let raw = Array(bytes[dataStart..<(dataStart + compressed)])
             let data: [UInt8]
             switch method {

@@ -1,13 +1,21 @@
 /// An RGB colour, components in 0…1.
 public struct RGB: Sendable, Equatable {
+    /// Components in 0…1.
     public var red: Double, green: Double, blue: Double
 
+    /// A colour from components in 0…1.
     public init(_ red: Double, _ green: Double, _ blue: Double) {
         (self.red, self.green, self.blue) = (red, green, blue)
     }
 
+    /// A colour from a 24-bit `0xRRGGBB` value.
     public init(hex: UInt32) {
         self.init(Double((hex >> 16) & 0xFF) / 255, Double((hex >> 8) & 0xFF) / 255, Double(hex & 0xFF) / 255)
+    }
+
+    /// The colour as CSS `rgb(r,g,b)` (for HTML pages drawn in the same colours).
+    public var css: String {
+        "rgb(\(Int((red * 255).rounded())),\(Int((green * 255).rounded())),\(Int((blue * 255).rounded())))"
     }
 }
 
@@ -19,4 +27,21 @@ public enum Palette {
         0x1f77b4, 0xaec7e8, 0xff7f0e, 0xffbb78, 0x2ca02c, 0x98df8a, 0xd62728, 0xff9896, 0x9467bd, 0xc5b0d5,
         0x8c564b, 0xc49c94, 0xe377c2, 0xf7b6d2, 0x7f7f7f, 0xc7c7c7, 0xbcbd22, 0xdbdb8d, 0x17becf, 0x9edae5,
     ].map { RGB(hex: $0) }
+}
+
+extension Palette {
+    /// The colour of an outlier class ("noise"): near-black, unlike any tab20 hue.
+    public static let outlier = RGB(hex: 0x1a1a1a)
+
+    /// One colour per class for categorical plots: tab20's ten dark shades (matplotlib's tab10)
+    /// for classes 0–9, its light shades for 10–19, cycling after that. A class whose name is
+    /// "noise" or "outlier" (any case) gets `Palette.outlier` instead, so it stands out.
+    public static func classColors(for classNames: [String]) -> [RGB] {
+        classNames.indices.map { index in
+            let name = classNames[index].lowercased()
+            if name == "noise" || name == "outlier" { return outlier }
+            let slot = index % 20
+            return tab20[slot < 10 ? 2 * slot : 2 * (slot - 10) + 1]
+        }
+    }
 }

@@ -27,9 +27,11 @@ public struct Explorer: Sendable {
     public var sprite: SpriteSheet?
     public var title: String
     public var subtitle: String
+    /// The class each point is coloured (and filtered in the legend) by: the prediction by default.
+    public var colorLabels: [Int]
 
     public init(points: Matrix, metadata: EmbeddingMetadata, classNames: [String], colors: [String],
-                sprite: SpriteSheet?, title: String, subtitle: String = "") {
+                sprite: SpriteSheet?, title: String, subtitle: String = "", colorLabels: [Int]? = nil) {
         precondition(points.rows == metadata.count, "\(points.rows) points, \(metadata.count) metadata rows")
         precondition(points.columns >= 1 && points.columns <= 3, "the explorer draws 1-, 2- or 3-D maps")
         self.points = points
@@ -39,6 +41,8 @@ public struct Explorer: Sendable {
         self.sprite = sprite
         self.title = title
         self.subtitle = subtitle
+        self.colorLabels = colorLabels ?? metadata.prediction
+        precondition(self.colorLabels.count == points.rows)
     }
 
     /// The page's data as JSON (coordinates rounded to 5 significant digits).
@@ -56,6 +60,7 @@ public struct Explorer: Sendable {
         out += list("index", metadata.index) { String($0) }
         out += list("target", metadata.target) { String($0) }
         out += list("prediction", metadata.prediction) { String($0) }
+        out += list("colorLabel", colorLabels) { String($0) }
         out += list("confidence", metadata.confidence) { String(format: "%.4f", Double($0)) }
         out += list("isNoise", metadata.isNoise) { $0 ? "1" : "0" }
         out += list("classNames", classNames) { Self.jsonString($0) }
@@ -96,7 +101,7 @@ public struct Explorer: Sendable {
         <button id="reset">reset view</button></div>
         <div id="legend"></div>
         <p class="help">Hover: a point's image and labels · click: pin it · drag: \(points.columns == 3 ? "rotate" : "pan") ·
-        wheel: zoom · shift+drag: select a box · legend: show/hide a predicted class</p>
+        wheel: zoom · shift+drag: select a box · legend: show/hide a class</p>
         <div id="pinned"></div>
         <div id="selection"></div>
         </aside></main>

@@ -35,7 +35,7 @@ enum ExplorerScript {
   for (let k = 0; k < dims; k++) extent = Math.max(extent, hi[k] - lo[k]);
 
   function visible(i) {
-    if (hidden.has(data.prediction[i])) return false;
+    if (hidden.has(data.colorLabel[i])) return false;
     if (onlyNoise && !data.isNoise[i]) return false;
     if (onlyWrong && (data.isNoise[i] || data.prediction[i] === data.target[i])) return false;
     return true;
@@ -71,7 +71,7 @@ enum ExplorerScript {
     ctx.globalAlpha = 0.7;
     for (const i of order) {
       if (!visible(i)) continue;
-      ctx.fillStyle = data.colors[data.prediction[i]];
+      ctx.fillStyle = data.colors[data.colorLabel[i]];
       ctx.beginPath(); ctx.arc(screenX[i], screenY[i], radius, 0, 6.2832); ctx.fill();
       if (data.isNoise[i]) { ctx.strokeStyle = "#000"; ctx.lineWidth = 1; ctx.stroke(); }
       drawn++;
@@ -177,7 +177,7 @@ enum ExplorerScript {
   }, { passive: false });
 
   data.classNames.forEach((name, c) => {
-    const count = data.prediction.filter(p => p === c).length;
+    const count = data.colorLabel.filter(p => p === c).length;
     if (count === 0) return;
     const item = document.createElement("label");
     const box = document.createElement("input"); box.type = "checkbox"; box.checked = true;

@@ -20,7 +20,8 @@ struct EmbedVizCommand: ParsableCommand {
             unwritable directory, full disk) · 130 interrupted.
             """,
         version: version,
-        subcommands: [Info.self, Train.self, Evaluate.self, Embed.self, PCACommand.self, TSNECommand.self])
+        subcommands: [Demo.self, Info.self, Train.self, Evaluate.self, Embed.self, PCACommand.self, TSNECommand.self,
+                      PlotCommand.self, Export.self])
 }
 
 @main

@@ -9,6 +9,13 @@ enum StopRequest {
     static var isSet: Bool { flag.load(ordering: .relaxed) }
 
     static func install() {
+        // A parent may have left these signals blocked (a spawning thread's mask is inherited);
+        // unblock them so that Ctrl-C and `kill` reach the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { _ in
                 if StopRequest.flag.exchange(true, ordering: .relaxed) {

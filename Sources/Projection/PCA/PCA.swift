@@ -139,6 +139,7 @@ public struct PCA: Sendable {
             for r in 0..<k { for j in 0..<d { p[r * d + j] = Float(vectors[r * d + j]) } }
         }
         let total = (0..<d).reduce(0.0) { $0 + covariance[$1 * d + $1] }
+        guard total > 0 else { throw EmbedVizError.input("the data has no variance: every column is constant") }
         return finish(mean: statistics.mean, components: rows, variance: variance, total: total,
                       samples: statistics.count, solver: .covariance)
     }
@@ -158,6 +159,7 @@ public struct PCA: Sendable {
         let scale = 1 / Double(max(n - 1, 1))
         let variances = svd.singularValues.map { Double($0) * Double($0) * scale }
         let total = variances.reduce(0, +)
+        guard total > 0 else { throw EmbedVizError.input("the data has no variance: every column is constant") }
         return finish(mean: mean, components: svd.vt.rows(0..<components), variance: Array(variances.prefix(components)),
                       total: total, samples: n, solver: .svd)
     }

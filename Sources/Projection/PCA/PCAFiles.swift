@@ -43,7 +43,12 @@ public enum PCAFiles {
     }
 
     public static func readModel(_ path: String) throws -> PCAModel {
-        let arrays = try NPZ.read(path)
+        try decodeModel(try InputFile.readAll(path), source: path)
+    }
+
+    /// Parses a model file's bytes (as `readModel` does a file's).
+    public static func decodeModel(_ bytes: [UInt8], source path: String) throws -> PCAModel {
+        let arrays = try NPZ.decode(bytes, source: path)
         let info = try header(arrays, path: path, kind: "pca-model")
         let mean = try values(arrays, "mean", path: path)
         let d = mean.count

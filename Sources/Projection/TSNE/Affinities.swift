@@ -22,51 +22,10 @@ public struct SparseAffinities: Sendable, Equatable {
 /// Input affinities from exact k nearest neighbours (van der Maaten 2014, "Accelerating t-SNE using
 /// tree-based algorithms", §3): each point's Gaussian bandwidth is calibrated so that its conditional
 /// distribution over its k = min(N−1, ⌊3·perplexity⌋) nearest neighbours has the requested perplexity.
+/// The neighbours are exact (`NearestNeighbours`: blocked BLAS distances, never an N×N matrix).
 public enum Affinities {
     /// The largest perplexity N points allow: 3·perplexity neighbours must exist (⌊(N−1)/3⌋).
     public static func maximumPerplexity(points n: Int) -> Double { Double((n - 1) / 3) }
-
-    /// k nearest neighbours of every row of `x` (itself excluded), exactly: squared distances block by
-    /// block from the BLAS kernel, a bounded max-heap per row. Memory: one block of distances plus
-    /// N·k results, never N×N.
-    /// - Returns: `indices` and squared `distances`, each N×k row-major, nearest first.
-    public static func nearestNeighbors(_ x: Matrix, k: Int,
-                                        progress: (Int) -> Void = { _ in }) -> (indices: [Int32], distances: [Float]) {
-        precondition(k >= 1 && k < x.rows, "k = \(k) neighbours need more than \(k) points, got \(x.rows)")
-        return nearestNeighbors(of: x, among: nil, k: k, progress: progress)
-    }
-
-    /// k nearest rows of `reference` for every row of `queries` (or of `queries` itself, self excluded,
-    /// when `reference` is nil).
-    public static func nearestNeighbors(of queries: Matrix, among reference: Matrix?, k: Int,
-                                        progress: (Int) -> Void = { _ in }) -> (indices: [Int32], distances: [Float]) {
-        let n = queries.rows
-        let m = reference?.rows ?? n
-        let excludeSelf = reference == nil
-        precondition(k >= 1 && k <= m - (excludeSelf ? 1 : 0), "k = \(k) neighbours among \(m) points")
-        var indices = [Int32](repeating: 0, count: n * k)
-        var distances = [Float](repeating: 0, count: n * k)
-        indices.withUnsafeMutableBufferPointer { ib in
-            distances.withUnsafeMutableBufferPointer { db in
-                let (outIndex, outDistance) = (UncheckedSendable(ib.baseAddress!), UncheckedSendable(db.baseAddress!))
-                PairwiseDistances.forEachBlock(queries, reference, blockBytes: PairwiseDistances.defaultBlockBytes) { rows, block in
-                    let blockPointer = UncheckedSendable(block.baseAddress!)
-                    Threads.parallelFor(rows.count) { part in
-                        var heap = NeighbourHeap(capacity: k)
-                        for r in part {
-                            let i = rows.lowerBound + r
-                            heap.reset()
-                            let row = blockPointer.value + r * m
-                            for j in 0..<m where !(excludeSelf && j == i) { heap.offer(row[j], Int32(j)) }
-                            heap.sortedAscending(indices: outIndex.value + i * k, distances: outDistance.value + i * k)
-                        }
-                    }
-                    progress(rows.upperBound)
-                }
-            }
-        }
-        return (indices, distances)
-    }
 
     /// Conditional probabilities p_{j|i} ∝ exp(−β_i·d²_ij) over each row's k neighbours, with β_i found
     /// by bisection (in Double, on the entropy in nats, tolerance 1e-5, at most 200 steps) so that the
@@ -173,72 +132,12 @@ public enum Affinities {
                 "perplexity \(perplexity) is too large for \(n) points (3·perplexity neighbours are needed); the maximum is \(Int(maximum))")
         }
         let k = min(n - 1, neighbours ?? Int(3 * perplexity))
-        let (indices, distances) = nearestNeighbors(x, k: k, progress: progress)
-        let conditional = conditionalProbabilities(squaredDistances: distances, k: k, perplexity: perplexity)
-        return symmetrize(indices: indices, conditional: conditional, k: k)
-    }
-}
-
-/// The k smallest (distance, index) pairs seen, as a max-heap on distance (ties: larger index on top,
-/// so that equal distances keep the smaller indices, deterministically).
-struct NeighbourHeap {
-    private var distances: [Float]
-    private var indices: [Int32]
-    private(set) var count = 0
-    let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        distances = Array(repeating: 0, count: capacity)
-        indices = Array(repeating: 0, count: capacity)
-    }
-
-    mutating func reset() { count = 0 }
-
-    @inline(__always)
-    private func above(_ a: Int, _ b: Int) -> Bool {
-        distances[a] > distances[b] || (distances[a] == distances[b] && indices[a] > indices[b])
-    }
-
-    @inline(__always)
-    mutating func offer(_ d: Float, _ j: Int32) {
-        if count < capacity {
-            distances[count] = d
-            indices[count] = j
-            var c = count
-            count += 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                guard above(c, p) else { break }
-                distances.swapAt(c, p)
-                indices.swapAt(c, p)
-                c = p
-            }
-            return
+        let identical = x.withUnsafeBufferPointer { p in
+            (1..<n).allSatisfy { i in (0..<x.columns).allSatisfy { p[i * x.columns + $0] == p[$0] } }
         }
-        guard d < distances[0] || (d == distances[0] && j < indices[0]) else { return }
-        distances[0] = d
-        indices[0] = j
-        var p = 0
-        while true {
-            let l = 2 * p + 1, r = l + 1
-            var top = p
-            if l < count && above(l, top) { top = l }
-            if r < count && above(r, top) { top = r }
-            if top == p { break }
-            distances.swapAt(p, top)
-            indices.swapAt(p, top)
-            p = top
-        }
-    }
-
-    /// Writes the contents nearest first (and empties the heap).
-    mutating func sortedAscending(indices outIndex: UnsafeMutablePointer<Int32>, distances outDistance: UnsafeMutablePointer<Float>) {
-        let order = (0..<count).sorted { distances[$0] < distances[$1] || (distances[$0] == distances[$1] && indices[$0] < indices[$1]) }
-        for (slot, e) in order.enumerated() {
-            outIndex[slot] = indices[e]
-            outDistance[slot] = distances[e]
-        }
-        count = 0
+        guard !identical else { throw EmbedVizError.input("all \(n) points are identical: there is nothing to embed") }
+        let neighbours = try NearestNeighbours.exact(x, k: k, progress: progress)
+        let conditional = conditionalProbabilities(squaredDistances: neighbours.squaredDistances, k: k, perplexity: perplexity)
+        return symmetrize(indices: neighbours.indices, conditional: conditional, k: k)
     }
 }

@@ -11,7 +11,7 @@ import Synchronization
 /// size FFTW transforms fast), with p = 3 Lagrange interpolation nodes per interval. Every point
 /// spreads four charges (1, y₁, y₂, ‖y‖²) onto the nodes of its interval; the squared Cauchy kernel
 /// (1 + ‖Δ‖²)⁻² between all node pairs is a Toeplitz convolution, done as one circular convolution of
-/// twice the size by FFT (FFTW, single precision, plans made once per grid size and reused); the
+/// twice the size by FFT (FFTW, single precision, plans reused while the grid size stays); the
 /// potentials are interpolated back to the points. From the four potentials φ:
 /// Σⱼ wᵢⱼ²(yᵢ − yⱼ) = yᵢφ₁ − (φ₂, φ₃) and Z = Σᵢ [(1 + ‖yᵢ‖²)φ₁ − 2yᵢ·(φ₂, φ₃) + φ₄] − N.
 /// Cost per iteration: O(N·p^d) for spreading and interpolation plus O(G log G) for a grid of G nodes,
@@ -201,20 +201,25 @@ public struct FFTRepulsion: RepulsiveForces {
     }
 }
 
-/// FFTW plans and buffers per grid size, made once per t-SNE run and reused across iterations.
+/// The FFTW plans and buffers of the current grid size, reused across iterations until the
+/// embedding's extent asks for another size (only one grid is kept: large grids take tens of MB).
+/// Plans are made with FFTW_ESTIMATE: the grid size changes every few iterations while the
+/// embedding expands, and measuring plans (FFTW_MEASURE) for each new size cost more than it saved.
 /// FFTW's planner is not thread-safe, so all planning in the process goes through one lock;
 /// executing plans on separate buffers is thread-safe.
 final class FFTPlans: @unchecked Sendable {
-    private let lock = Mutex<[String: FFTGrid]>([:])
+    private let current = Mutex<FFTGrid?>(nil)
     static let planner = Mutex<Void>(())
 
     func grid(length: Int, dimensions: Int, terms: Int) -> FFTGrid {
-        lock.withLock { cache in
-            let key = "\(length)x\(dimensions)x\(terms)"
-            if let grid = cache[key] { return grid }
-            let grid = FFTGrid(length: length, dimensions: dimensions, terms: terms)
-            cache[key] = grid
-            return grid
+        current.withLock { grid in
+            if let existing = grid, existing.length == length, existing.dimensions == dimensions,
+               existing.charges.count == terms {
+                return existing
+            }
+            let made = FFTGrid(length: length, dimensions: dimensions, terms: terms)
+            grid = made
+            return made
         }
     }
 }
@@ -245,8 +250,7 @@ final class FFTGrid: @unchecked Sendable {
         self.kernelSpectrum = kernelSpectrum
         charges = (0..<terms).map { _ in fftwf_alloc_real(realCount) }
         spectra = (0..<terms).map { _ in fftwf_alloc_complex(complexCount) }
-        let flags = UInt32(FFTW_MEASURE | FFTW_DESTROY_INPUT)
-        // FFTW_MEASURE overwrites the arrays while planning; they are filled before every use.
+        let flags = UInt32(FFTW_ESTIMATE | FFTW_DESTROY_INPUT)
         let made = FFTPlans.planner.withLock { _ in
             if dimensions == 1 {
                 return UncheckedSendable((fftwf_plan_dft_r2c_1d(Int32(length), kernel, kernelSpectrum, flags)!,

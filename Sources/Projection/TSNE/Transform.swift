@@ -62,7 +62,8 @@ public struct TSNETransform: Sendable {
         let m = x.rows
         let k = Int(3 * p.perplexity)
         let neighbours = max(k, p.initialNeighbours)
-        let (indices, distances) = Affinities.nearestNeighbors(of: x, among: referenceInput, k: neighbours)
+        let lists = try NearestNeighbours.exact(x, among: referenceInput, k: neighbours)
+        let (indices, distances) = (lists.indices, lists.squaredDistances)
         // Affinities over the k nearest (the first k of the nearest `neighbours`), rows summing to 1.
         var nearest = [Float](repeating: 0, count: m * k), nearestIndex = [Int32](repeating: 0, count: m * k)
         for i in 0..<m {

@@ -22,6 +22,9 @@ struct Info: ParsableCommand {
     @Flag(help: "Load both splits from --data and print their shapes and class counts.")
     var dataset = false
 
+    @Option(help: ArgumentHelp("Measure sgemm on n×n matrices: median of 7 runs, in GFLOP/s.", valueName: "n"))
+    var sgemm: Int?
+
     struct Summary: Encodable {
         var version: String
         var blas: BLASInfo
@@ -30,6 +33,13 @@ struct Info: ParsableCommand {
         var dataFiles: [String: String]
         var checksums: [String: Bool]?
         var splits: [String: SplitSummary]?
+        var sgemm: SGEMMSummary?
+    }
+
+    struct SGEMMSummary: Encodable {
+        var n: Int
+        var medianSeconds: Double
+        var gflops: Double
     }
 
     struct SplitSummary: Encodable {
@@ -61,8 +71,22 @@ struct Info: ParsableCommand {
                                                       loadSeconds: Date().timeIntervalSince(start))
             }
         }
+        var measured: SGEMMSummary?
+        if let n = sgemm {
+            guard n > 0 else { throw EmbedVizError.input("--sgemm takes a positive size") }
+            var rng = SeededGenerator(seed: 1)
+            let a = Matrix(rows: n, columns: n) { _, _ in rng.uniform(-1, 1) }
+            var c = Matrix(rows: n, columns: n)
+            BLAS.gemm(a, .none, a, .none, into: &c)  // warm-up
+            let times = (0..<7).map { _ -> Double in
+                let start = Date()
+                BLAS.gemm(a, .none, a, .none, into: &c)
+                return Date().timeIntervalSince(start)
+            }.sorted()
+            measured = SGEMMSummary(n: n, medianSeconds: times[3], gflops: 2 * pow(Double(n), 3) / times[3] / 1e9)
+        }
         let summary = Summary(version: EmbedVizCommand.version, blas: blas, threads: Threads.count,
-                              dataDirectory: data.data, dataFiles: files, checksums: checksums, splits: splits)
+                              dataDirectory: data.data, dataFiles: files, checksums: checksums, splits: splits, sgemm: measured)
         if common.json == "-" {
             try common.writeSummary(summary)
             return
@@ -79,6 +103,10 @@ struct Info: ParsableCommand {
         for (name, split) in (splits ?? [:]).sorted(by: { $0.key > $1.key }) {
             common.say("\(name): \(split.images) images of \(split.height)×\(split.width), loaded in \(String(format: "%.2f", split.loadSeconds)) s")
             common.say("  class counts: " + split.classCounts.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: "  "))
+        }
+        if let measured {
+            common.say(String(format: "sgemm:   n = %d, median %.2f ms, %.1f GFLOP/s (%d threads)", measured.n,
+                              measured.medianSeconds * 1000, measured.gflops, Threads.count))
         }
         try common.writeSummary(summary)
         if let checksums, checksums.values.contains(false) {

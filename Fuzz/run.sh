@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds EmbedViz's libFuzzer targets (with AddressSanitizer) and runs each for FUZZ_SECONDS
+# (default 60). Seed corpora come from real files: the NumPy-made test fixtures, CSV samples, and a
+# checkpoint and a PCA model written by embedviz itself. Crashing inputs land in Crashes/<target>/;
+# keep them (git add) — Tests/DatasetsTests replays every file there as a regression test.
+#
+#   make fuzz                                   # all targets, 60 s each
+#   FUZZ_SECONDS=600 FUZZ_TARGETS="FuzzIDX FuzzNPY" make fuzz
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${FUZZ_SECONDS:-60}
+targets=${FUZZ_TARGETS:-FuzzIDX FuzzNPY FuzzCSV FuzzCheckpoint FuzzPCAModel}
+corpus=.build/corpus
+fixtures=../Tests/DatasetsTests/Fixtures
+
+mkdir -p "$corpus"/{FuzzIDX,FuzzNPY,FuzzCSV,FuzzCheckpoint,FuzzPCAModel}
+cp "$fixtures"/*.idx "$corpus/FuzzIDX/"
+cp "$fixtures"/*.npy "$corpus/FuzzNPY/"
+printf '\x00a,b,c\n1,2,3\n4.5,-6e-3,nan\n' > "$corpus/FuzzCSV/header.csv"
+printf '\x011\t2\n3\t4\n' > "$corpus/FuzzCSV/plain.tsv"
+printf '\x00# comment\n"1", 2 ,3\r\n\n7,8,9\n' > "$corpus/FuzzCSV/quoted.csv"
+if [ ! -f "$corpus/FuzzCheckpoint/seed.ckpt" ] || [ ! -f "$corpus/FuzzPCAModel/seed.npz" ]; then
+    (cd .. && swift build --product embedviz >/dev/null)
+    seeds=$(mktemp -d)
+    ../.build/debug/embedviz train --data ../data/mnist --out "$seeds/run" --epochs 1 --train-size 64 --validation-size 32 --quiet
+    cp "$seeds/run/best.ckpt" "$corpus/FuzzCheckpoint/seed.ckpt"
+    ../.build/debug/embedviz pca --input "$fixtures/f4_c.npy" --components 2 --model "$corpus/FuzzPCAModel/seed.npz" --quiet
+    rm -rf "$seeds"
+fi
+
+for t in $targets; do
+    swift build -c debug --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --product "$t" 2>&1 | grep -E "error|Compiling $t|Build" || true
+done
+for t in $targets; do
+    mkdir -p "Crashes/$t"
+    echo "== $t, $seconds s" >&2
+    SWIFT_BACKTRACE=enable=no ".build/debug/$t" "$corpus/$t" -max_total_time="$seconds" -max_len=65536 \
+        -artifact_prefix="Crashes/$t/" -print_final_stats=1 2>&1 | grep -E "^#|stat::|Done|ERROR|SUMMARY|crash" | tail -12
+done

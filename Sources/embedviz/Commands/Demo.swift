@@ -1,0 +1,51 @@
+import ArgumentParser
+import EmbedViz
+import Foundation
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole tutorial study: train, inject noise, embed, PCA, t-SNE, random-weights control, report.",
+        discussion: """
+            Stages: data → train the CNN (20 epochs; a cached run in OUT/train is reused when the data \
+            and configuration are unchanged) → replace 1000 test images with uniform noise → embed → \
+            PCA 2-D/3-D → t-SNE 2-D/3-D → the same for a random-weights model → figures (PNG and SVG), \
+            interactive explorers and a self-contained report.html. --quick runs a small version.
+
+            Examples:
+              embedviz demo                       # the full study into runs/demo
+              embedviz demo --quick --out /tmp/q  # a 20-second version
+            """)
+
+    @OptionGroup var data: DataOptions
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out = "runs/demo"
+    @Flag(help: "A small, fast version (1 epoch on 3,000 images, 2,000 test images, shorter t-SNE).") var quick = false
+    @Option(help: "Training epochs.") var epochs = 20
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        StopRequest.install()
+        var options = TutorialStudy.Options()
+        options.dataDirectory = data.data
+        options.output = out
+        options.quick = quick
+        options.epochs = epochs
+        let line = ProgressLine(quiet: common.quiet)
+        let study = TutorialStudy(options: options) { message in
+            if message.hasPrefix("\r") {
+                line.update(String(message.dropFirst()))
+            } else {
+                line.finish()
+                common.say(message)
+            }
+        }
+        let summary = try study.run()
+        line.finish()
+        common.say(String(format: "test accuracy %.2f%%, t-SNE KL %.3f (2-D)%@; total %.1f s",
+                          summary.accuracy * 100, summary.klDivergence2D,
+                          summary.klDivergence3D.map { String(format: ", %.3f (3-D)", $0) } ?? "",
+                          summary.stages.map(\.seconds).reduce(0, +)))
+        common.say("report: \(summary.report)")
+        try common.writeSummary(summary)
+    }
+}

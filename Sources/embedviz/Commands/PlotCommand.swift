@@ -1,0 +1,95 @@
+import ArgumentParser
+import EmbedViz
+import Foundation
+
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Draw a 2-D or 3-D map (PNG, SVG or PDF), an interactive HTML explorer, or training curves.",
+        discussion: """
+            Points are coloured by the predicted class from --metadata (or by the target with \
+            --color-by target); injected noise (is_noise) is ringed. A 3-D map is drawn from four \
+            viewpoints. --explorer also writes a self-contained HTML page (hover shows each point's \
+            image when --images is given).
+
+            Examples:
+              embedviz plot --input tsne2d.npy --metadata metadata.tsv --output tsne2d.png
+              embedviz plot --input tsne3d.npy --metadata metadata.tsv --output tsne3d.pdf --color-by target
+              embedviz plot --input tsne2d.npy --metadata metadata.tsv --explorer map.html --images images-idx3-ubyte
+              embedviz plot --training runs/cnn/metrics.json --output curves.svg
+            """)
+
+    enum ColorBy: String, ExpressibleByArgument, CaseIterable { case prediction, target }
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("An N×2 or N×3 map (NPY, CSV/TSV).", valueName: "path")) var input: String?
+    @Option(help: ArgumentHelp("metadata.tsv for the points (from `embedviz embed`).", valueName: "path")) var metadata: String?
+    @Option(help: "Colour by the predicted class or by the target.") var colorBy: ColorBy = .prediction
+    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: .png, .svg or .pdf.", valueName: "path")) var output: String?
+    @Option(help: ArgumentHelp("Also write an interactive HTML explorer.", valueName: "path")) var explorer: String?
+    @Option(help: ArgumentHelp("The points' images (IDX, N×H×W uint8), for the explorer.", valueName: "path")) var images: String?
+    @Option(help: ArgumentHelp("Training curves from a run's metrics.json instead of a map.", valueName: "path")) var training: String?
+    @Option(help: "Figure title.") var title: String?
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if (input == nil) == (training == nil) { throw ValidationError("give either --input MAP or --training metrics.json") }
+        if output == nil && explorer == nil { throw ValidationError("give --output PATH and/or --explorer PATH") }
+        if training != nil && explorer != nil { throw ValidationError("--explorer draws maps, not training curves") }
+    }
+
+    func run() throws {
+        common.apply()
+        if let training {
+            let (epochs, best) = try TrainingRun.readMetrics(training)
+            try Figure.trainingCurves(epochs: epochs.map(\.epoch), trainLoss: epochs.map(\.trainLoss),
+                                      validationLoss: epochs.map(\.validationLoss), trainAccuracy: epochs.map(\.trainAccuracy),
+                                      validationAccuracy: epochs.map(\.validationAccuracy), bestEpoch: best,
+                                      title: title ?? "Training curves").write(to: output!)
+            common.say("wrote \(output!)")
+            return
+        }
+        let points = try MatrixReader.read(input!)
+        guard points.columns == 2 || points.columns == 3 else {
+            throw EmbedVizError.input("maps have 2 or 3 columns, this one has \(points.columns)", at: input!)
+        }
+        let meta = try metadata.map { try EmbeddingMetadata.read($0) } ?? EmbeddingMetadata(
+            index: Array(0..<points.rows), target: Array(repeating: 0, count: points.rows),
+            prediction: Array(repeating: 0, count: points.rows), confidence: Array(repeating: 1, count: points.rows),
+            isNoise: Array(repeating: false, count: points.rows))
+        guard meta.count == points.rows else {
+            throw EmbedVizError.input("\(meta.count) metadata rows for \(points.rows) points", at: metadata!)
+        }
+        let labels = colorBy == .prediction ? meta.prediction : meta.target
+        let classCount = max(11, (labels.max() ?? 0) + 1)
+        let names = (0..<classCount).map { $0 == 10 ? "noise" : String($0) }
+        let highlight = meta.isNoise.contains(true) ? meta.isNoise : nil
+        let heading = title ?? "\((input! as NSString).lastPathComponent), coloured by \(colorBy.rawValue)"
+        if let output {
+            let figure: Figure
+            if points.columns == 2 {
+                figure = Figure(ScatterChart(points: points, labels: labels, classNames: names, highlight: highlight,
+                                             highlightName: "Injected noise", title: heading))
+            } else {
+                figure = Figure.viewpoints(of: Scatter3DChart(points: points, labels: labels, classNames: names, highlight: highlight,
+                                                              highlightName: "Injected noise", title: heading), title: heading)
+            }
+            try figure.write(to: output)
+            common.say("wrote \(output)")
+        }
+        if let explorer {
+            var sprite: SpriteSheet?
+            if let images {
+                let array = try IDXArray.read(images)
+                guard array.elementType == .uint8, array.dimensions.count == 3, array.dimensions[0] >= (meta.index.max() ?? 0) + 1 else {
+                    throw EmbedVizError.input("expected N×height×width uint8 images covering every index in the metadata", at: images)
+                }
+                let atlas = ImageAtlas(pixels: array.payload, height: array.dimensions[1], width: array.dimensions[2])
+                sprite = SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
+            }
+            let colors = Palette.classColors(for: names).map(\.css)
+            try Explorer(points: points, metadata: meta, classNames: names, colors: colors, sprite: sprite, title: heading,
+                         subtitle: "\(points.rows) points, coloured by \(colorBy.rawValue)", colorLabels: labels).write(to: explorer)
+            common.say("wrote \(explorer)")
+        }
+    }
+}

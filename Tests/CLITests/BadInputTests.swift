@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+
+/// One row per kind of bad input (issue "Robustness"): each must exit non-zero with a single
+/// `error: <what> (<where>)` line that names the file (or option) and the problem, and leave no
+/// output file behind.
+struct BadInput: CustomStringConvertible, Sendable {
+    var name: String
+    /// Writes the inputs into the scratch directory and returns the arguments (OUT = output path).
+    var setup: @Sendable (String) -> [String]
+    var message: String
+    var exitCode: Int32 = 1
+    var description: String { name }
+}
+
+let badInputs: [BadInput] = [
+    BadInput(name: "truncated IDX", setup: { d in
+        tinyMNIST(d + "/data")
+        let full = idx([40, 28, 28], Array(repeating: 7, count: 40 * 784))
+        write(Array(full.prefix(1000)), d + "/data/t10k-images-idx3-ubyte")
+        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+    }, message: "truncated: the header promises 40×28×28 uint8 elements"),
+    BadInput(name: "truncated gzip IDX", setup: { d in
+        tinyMNIST(d + "/data")
+        let path = d + "/data/t10k-images-idx3-ubyte"
+        _ = Process.run("/bin/gzip", [path])
+        let gz = try! Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
+        write(Array(gz.prefix(gz.count / 2)), path + ".gz")
+        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+    }, message: "t10k-images-idx3-ubyte.gz"),
+    BadInput(name: "IDX with the wrong magic", setup: { d in
+        tinyMNIST(d + "/data")
+        write([0x1f, 0x00, 8, 3] + Array(repeating: 0, count: 40), d + "/data/t10k-images-idx3-ubyte")
+        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+    }, message: "not an IDX file: it starts with bytes 0x1F 0x00"),
+    BadInput(name: "IDX with overflowing dimensions", setup: { d in
+        tinyMNIST(d + "/data")
+        write(idx([0xFFFF_FFFF, 0xFFFF_FFFF, 28], []), d + "/data/t10k-images-idx3-ubyte")
+        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+    }, message: "describe more data than any real file holds"),
+    BadInput(name: "NPY with an unsupported dtype", setup: { d in
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0] + Array("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }".utf8)
+        bytes += Array(repeating: 0x20, count: 128 - bytes.count - 1) + [0x0A] + Array(repeating: 0, count: 24)
+        write(bytes, d + "/in.npy")
+        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+    }, message: "unsupported dtype '<c8'"),
+    BadInput(name: "NPY whose header lies about the shape", setup: { d in
+        npy(10, 3, d + "/in.npy") { i, j in Float(i + j) }
+        let bytes = try! Data(contentsOf: URL(fileURLWithPath: d + "/in.npy"))
+        write(Array(bytes.dropLast(12)), d + "/in.npy")
+        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+    }, message: "the header says shape (10, 3)"),
+    BadInput(name: "NPY object array", setup: { d in
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0] + Array("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }".utf8)
+        bytes += Array(repeating: 0x20, count: 128 - bytes.count - 1) + [0x0A] + Array(repeating: 0, count: 16)
+        write(bytes, d + "/in.npy")
+        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+    }, message: "object arrays are not supported"),
+    BadInput(name: "ragged CSV", setup: { d in
+        write("1,2,3\n4,5,6\n7,8\n", d + "/in.csv")
+        return ["pca", "--input", d + "/in.csv", "--output", d + "/OUT"]
+    }, message: "line 3 has 2 fields, expected 3"),
+    BadInput(name: "non-numeric CSV", setup: { d in
+        write("1,2,3\n4,five,6\n7,8,9\n", d + "/in.csv")
+        return ["pca", "--input", d + "/in.csv", "--output", d + "/OUT"]
+    }, message: "line 2, column 2: 'five' is not a number"),
+    BadInput(name: "NaN in an NPY input", setup: { d in
+        npy(6, 3, d + "/in.npy") { i, j in i == 4 && j == 2 ? .nan : Float(i * j) }
+        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--perplexity", "1"]
+    }, message: "row 4, column 2 (0-based) is nan"),
+    BadInput(name: "Inf in a CSV input", setup: { d in
+        write("1,2\n3,inf\n5,6\n", d + "/in.csv")
+        return ["pca", "--input", d + "/in.csv", "--output", d + "/OUT"]
+    }, message: "line 2, column 2 is inf"),
+    BadInput(name: "fewer points than the perplexity allows", setup: { d in
+        npy(50, 4, d + "/in.npy") { i, j in Float((i * 7 + j * 3) % 11) }
+        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT"]
+    }, message: "perplexity 30.0 is too large for 50 points (3·perplexity neighbours are needed); the maximum is 16"),
+    BadInput(name: "only duplicate points", setup: { d in
+        npy(40, 3, d + "/in.npy") { _, j in Float(j) }
+        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--perplexity", "5"]
+    }, message: "all 40 points are identical"),
+    BadInput(name: "only constant columns for PCA", setup: { d in
+        npy(20, 3, d + "/in.npy") { _, j in Float(j) * 2 }
+        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+    }, message: "the data has no variance"),
+    BadInput(name: "more components than min(N, D)", setup: { d in
+        npy(20, 3, d + "/in.npy") { i, j in Float(i * j % 5) }
+        return ["pca", "--input", d + "/in.npy", "--components", "4", "--output", d + "/OUT"]
+    }, message: "cannot compute 4 components of a 20×3 matrix; at most min(N, D) = 3"),
+    BadInput(name: "Barnes–Hut in 4 dimensions", setup: { d in
+        npy(40, 3, d + "/in.npy") { i, j in Float((i * 13 + j * 7) % 17) }
+        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--dimensions", "4", "--method", "bh", "--perplexity", "5"]
+    }, message: "Barnes–Hut t-SNE supports 2 or 3 dimensions, not 4"),
+    BadInput(name: "FFT interpolation in 3 dimensions", setup: { d in
+        npy(40, 3, d + "/in.npy") { i, j in Float((i * 13 + j * 7) % 17) }
+        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--dimensions", "3", "--method", "fft", "--perplexity", "5"]
+    }, message: "FFT-interpolation t-SNE supports 1 or 2 dimensions, not 3"),
+    BadInput(name: "truncated checkpoint", setup: { d in
+        tinyMNIST(d + "/data")
+        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
+        let bytes = try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt"))
+        write(Array(bytes.prefix(bytes.count / 2)), d + "/run/best.ckpt")
+        return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
+    }, message: "truncated checkpoint"),
+    BadInput(name: "corrupted checkpoint", setup: { d in
+        tinyMNIST(d + "/data")
+        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
+        var bytes = Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
+        bytes[bytes.count - 1000] ^= 0x10
+        write(bytes, d + "/run/best.ckpt")
+        return ["evaluate", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--json", d + "/OUT"]
+    }, message: "checksum mismatch"),
+    BadInput(name: "checkpoint of another architecture", setup: { d in
+        tinyMNIST(d + "/data")
+        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
+        var bytes = Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
+        let text = Array("Linear(100,10)".utf8), replacement = Array("Linear(100,12)".utf8)
+        if let at = (0..<(bytes.count - text.count)).first(where: { Array(bytes[$0..<($0 + text.count)]) == text }) {
+            bytes.replaceSubrange(at..<(at + text.count), with: replacement)
+        }
+        write(bytes, d + "/run/best.ckpt")  // the checksum no longer matches either; the architecture is checked first
+        return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
+    }, message: "for another architecture"),
+    BadInput(name: "missing input", setup: { d in
+        ["pca", "--input", d + "/nothing-here.npy", "--output", d + "/OUT"]
+    }, message: "no such file"),
+    BadInput(name: "unwritable output directory", setup: { d in
+        npy(20, 3, d + "/in.npy") { i, j in Float(i * j % 5) }
+        return ["pca", "--input", d + "/in.npy", "--output", "/proc/embedviz-cannot-write-here/OUT.npy"]
+    }, message: "cannot write: the directory does not exist", exitCode: 2),
+    BadInput(name: "full disk", setup: { d in
+        npy(2000, 100, d + "/in.npy") { i, j in Float((i * 31 + j * 17) % 101) }
+        return ["pca", "--input", d + "/in.npy", "--components", "50", "--output", "/dev/full", "--output-format", "npy"]
+    }, message: "no space left on device (/dev/full)", exitCode: 2),
+]
+
+extension Process {
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        try! p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}
+
+@Suite struct BadInputTests {
+    @Test("bad input: non-zero exit, one error line naming the file and the problem, no output left", arguments: badInputs)
+    func badInput(_ c: BadInput) {
+        let d = scratch()
+        let arguments = c.setup(d)
+        let before = contents(d)
+        let result = embedviz(arguments)
+        #expect(result.status == c.exitCode, "exit \(result.status): \(result.stderr)")
+        let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 1 && lines[0].hasPrefix("error: "), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(c.message), "stderr: \(result.stderr)")
+        // Names where: a path, or the input that was checked.
+        #expect(result.stderr.contains("(") && result.stderr.hasSuffix(")\n") || c.name.contains("perplexity")
+                || c.name.contains("duplicate") || c.name.contains("constant") || c.name.contains("components")
+                || c.name.contains("dimensions"), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: d + "/OUT"), "an output was left behind")
+        #expect(contents(d) == before, "files appeared: \(Set(contents(d)).subtracting(before))")
+    }
+
+    @Test("partial duplicates and some constant columns are fine")
+    func degenerateButValid() {
+        let d = scratch()
+        npy(60, 4, d + "/in.npy") { i, j in j == 3 ? 5 : Float(i % 20 + j) }  // rows repeat every 20; column 3 constant
+        let pca = embedviz(["pca", "--input", d + "/in.npy", "--output", d + "/pca.npy", "--quiet"])
+        #expect(pca.status == 0, "\(pca.stderr)")
+        let tsne = embedviz(["tsne", "--input", d + "/in.npy", "--output", d + "/tsne.npy", "--perplexity", "5", "--quiet",
+                             "--iterations", "100"])
+        #expect(tsne.status == 0, "\(tsne.stderr)")
+    }
+}
