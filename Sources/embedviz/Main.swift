@@ -30,6 +30,7 @@ enum Main {
         do {
             var command = try EmbedVizCommand.parseAsRoot()
             try command.run()
+            Profile.report()
         } catch let error as EmbedVizError {
             TemporaryFiles.removeAll()
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

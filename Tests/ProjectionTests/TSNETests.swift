@@ -120,14 +120,17 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
 
     /// Stated error at θ = 0.5: repulsive forces and Z within 1% (relative L2 / relative), the whole
     /// gradient within 2% (attraction minus repulsion cancels partly, which inflates the relative error).
-    @Test("Barnes–Hut with θ = 0 is the exact repulsion; θ = 0.5 stays within the stated error", arguments: [2, 3])
+    @Test("Barnes–Hut with θ = 0 is the exact repulsion (to Float rounding); θ = 0.5 stays within the stated error",
+          arguments: [2, 3])
     func barnesHut(_ dimensions: Int) throws {
         let (p, y) = try smallProblem(dimensions: dimensions)
         var exact = ExactRepulsion(), bh0 = BarnesHutRepulsion(theta: 0), bh5 = BarnesHutRepulsion(theta: 0.5)
         let (ge, ze) = gradient(p, y, &exact)
         let (g0, z0) = gradient(p, y, &bh0)
-        #expect(abs(z0 - ze) < 1e-9 * ze)
-        #expect(zip(ge, g0).allSatisfy { abs($0 - $1) < 1e-12 })
+        // θ = 0 opens every cell: the exact sum, in the tree's Float arithmetic (hence 1e-6, not 1e-12).
+        let scale = ge.map(abs).max()!
+        #expect(abs(z0 - ze) < 1e-6 * ze)
+        #expect(zip(ge, g0).allSatisfy { abs($0 - $1) < 1e-5 * scale })
         let (g5, z5) = gradient(p, y, &bh5)
         func relative(_ a: [Double], _ b: [Double]) -> Double {
             zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / a.map { $0 * $0 }.reduce(0, +).squareRoot()
@@ -168,8 +171,8 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
         let y = Embedding(count: 5, dimensions: 2, coordinates: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
         var bh = BarnesHutRepulsion(theta: 0.5), exact = ExactRepulsion()
         var a = [Double](repeating: 0, count: 10), b = a
-        #expect(abs(bh.compute(y, into: &a) - exact.compute(y, into: &b)) < 1e-12)
-        #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(abs(bh.compute(y, into: &a) - exact.compute(y, into: &b)) < 1e-6)
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 }
 

@@ -101,10 +101,10 @@ public struct DBSCAN: Sendable, Equatable {
             let target = UncheckedSendable(out.baseAddress!)
             DistanceRows.forEachBlock(points, queries: queries) { rows, block in
                 Threads.parallelFor(rows.count) { part in
-                    var nearest = NearestSelection(k: k)
+                    let nearest = NearestSelection(k: k)
                     for r in part {
                         nearest.select(block.value + r * n, count: n)
-                        target.value[rows.lowerBound + r] = nearest.distances[k - 1]
+                        target.value[rows.lowerBound + r] = nearest.farthest
                     }
                 }
             }

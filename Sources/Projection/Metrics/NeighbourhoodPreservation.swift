@@ -122,7 +122,7 @@ public struct NeighbourhoodPreservation: Sendable, Equatable, Codable {
                         DistanceRows.forEachBlock(space) { rows, block in
                             Threads.parallelFor(rows.count) { part in
                                 let (penalty, ownIndex, ownDistance, candidate) = out.value
-                                var nearest = NearestSelection(k: k)
+                                let nearest = NearestSelection(k: k)
                                 for r in part {
                                     let i = rows.lowerBound + r
                                     let row = block.value + r * n

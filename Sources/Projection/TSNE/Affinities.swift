@@ -136,8 +136,10 @@ public enum Affinities {
             (1..<n).allSatisfy { i in (0..<x.columns).allSatisfy { p[i * x.columns + $0] == p[$0] } }
         }
         guard !identical else { throw EmbedVizError.input("all \(n) points are identical: there is nothing to embed") }
-        let neighbours = try NearestNeighbours.exact(x, k: k, progress: progress)
-        let conditional = conditionalProbabilities(squaredDistances: neighbours.squaredDistances, k: k, perplexity: perplexity)
-        return symmetrize(indices: neighbours.indices, conditional: conditional, k: k)
+        let neighbours = try Profile.section("t-SNE kNN") { try NearestNeighbours.exact(x, k: k, progress: progress) }
+        let conditional = Profile.section("t-SNE perplexity calibration") {
+            conditionalProbabilities(squaredDistances: neighbours.squaredDistances, k: k, perplexity: perplexity)
+        }
+        return Profile.section("t-SNE symmetrize") { symmetrize(indices: neighbours.indices, conditional: conditional, k: k) }
     }
 }

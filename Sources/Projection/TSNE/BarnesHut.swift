@@ -4,29 +4,48 @@ import Linalg
 /// Barnes–Hut repulsion for 2-D (quadtree) and 3-D (octree) embeddings (van der Maaten 2014,
 /// "Accelerating t-SNE using tree-based algorithms"; Barnes & Hut 1986).
 ///
-/// A cell whose side length s and distance r to the point satisfy s/r < θ acts as one body at its
-/// centre of mass; leaves are summed exactly. θ = 0 is the exact repulsion.
+/// A cell whose side length s and distance r satisfy s/r < θ acts as one body at its centre of mass;
+/// leaves are summed exactly. θ = 0 is the exact repulsion.
 ///
-/// Implementation notes: the tree lives in one flat array of nodes (no per-node heap objects); the
-/// 2^d children of a node are consecutive; points are permuted into tree order so that leaves hold
-/// contiguous ranges, and the force loop visits points in that order (neighbouring points walk
-/// similar paths, which keeps the nodes they touch in cache). Coordinates are `SIMD4<Double>` with
-/// unused lanes zero, so one code path serves both dimensions. Points are processed in parallel
-/// chunks of the tree order; Z is summed per chunk in a fixed order (deterministic per thread count).
+/// Implementation notes. The tree lives in one flat array of 32-byte nodes (no per-node heap
+/// objects); only non-empty children are stored, consecutively; points are permuted into tree
+/// order so leaves hold contiguous ranges. Points are processed in *groups* of consecutive points
+/// in tree order (neighbours in space): the tree is walked once per group with the criterion
+/// applied to the distance from each cell to the group's bounding box — strict enough for every
+/// point of the group — collecting an interaction list of cells and leaf points, which is then
+/// summed for each point of the group eight entries at a time in SIMD lanes. Walking once per group
+/// instead of once per point and summing without branches made the repulsion of 10,000 points
+/// several times faster; the box criterion is more conservative than the per-point one, so the
+/// result is at least as accurate for the same θ. Coordinates are Float (the approximation error
+/// is far above Float rounding); sums per point are finished in Double. Groups are processed in
+/// parallel chunks of the tree order; Z is summed per chunk in a fixed order (deterministic per
+/// thread count).
 public struct BarnesHutRepulsion: RepulsiveForces {
     public var theta: Double
+    /// Points per group (8: beyond it the group boxes stop being tight and the lists grow faster
+    /// than the walks they save).
+    static let groupSize = 8
+
+    /// The tree `prepare` built, for the positions it was given.
+    private var prepared: (tree: Tree, coordinates: [Double])?
 
     public init(theta: Double = 0.5) { self.theta = theta }
 
+    public mutating func prepare(_ y: Embedding) {
+        prepared = (Tree(y), y.coordinates)
+    }
+
     struct Node {
-        var centreOfMass = SIMD4<Double>()
+        var centreOfMass = SIMD4<Float>()
         /// Squared side length of the cell.
-        var sideSquared = 0.0
+        var sideSquared: Float = 0
         var count: Int32 = 0
-        /// Index of the first of 2^d children, or −1 for a leaf.
-        var firstChild: Int32 = -1
-        /// Leaves: the range of `order` holding their points.
+        /// Index of the first child; children are consecutive; 0 children = a leaf.
+        var firstChild: Int32 = 0
+        var childCount: Int32 = 0
+        /// Leaves: the start of their points in `order` (they hold `count` points).
         var pointStart: Int32 = 0
+        var padding: (Int32, Int32, Int32) = (0, 0, 0)
     }
 
     /// A space-partitioning tree over the embedding.
@@ -34,162 +53,311 @@ public struct BarnesHutRepulsion: RepulsiveForces {
         var nodes: [Node] = []
         /// Point indices in tree order.
         var order: [Int32] = []
-        var points: [SIMD4<Double>] = []
+        /// Coordinates in tree order (unused lanes zero).
+        var sorted: [SIMD4<Float>] = []
         let dimensions: Int
-        var childCount: Int { 1 << dimensions }
 
         init(_ y: Embedding) {
             dimensions = y.dimensions
             precondition(dimensions == 2 || dimensions == 3, "Barnes–Hut supports 2-D and 3-D embeddings")
             let n = y.count
-            points = (0..<n).map { i in
+            var points = [SIMD4<Float>](repeating: SIMD4<Float>(), count: n)
+            var low = SIMD4<Double>(repeating: .infinity), high = SIMD4<Double>(repeating: -.infinity)
+            for i in 0..<n {
                 var p = SIMD4<Double>()
                 for k in 0..<dimensions { p[k] = y.coordinates[i * dimensions + k] }
-                return p
-            }
-            var low = SIMD4<Double>(repeating: .infinity), high = SIMD4<Double>(repeating: -.infinity)
-            for p in points {
-                low = pointwiseMin(low, p)
-                high = pointwiseMax(high, p)
+                low.replace(with: p, where: p .< low)
+                high.replace(with: p, where: p .> high)
+                points[i] = SIMD4<Float>(p)
             }
             var centre = (low + high) * 0.5
             var half = 0.0
             for k in 0..<dimensions { half = max(half, (high[k] - low[k]) * 0.5) }
-            half = max(half * (1 + 1e-9), 1e-12)
+            half = max(half * (1 + 1e-6), 1e-9)
             for k in dimensions..<4 { centre[k] = 0 }
             order = (0..<n).map(Int32.init)
-            nodes.reserveCapacity(2 * n * childCount / 2 + 1)
-            nodes.append(Node())
+            let buffer = NodeBuffer(capacity: 2 * n + 1)
+            _ = buffer.reserve(1)
             var scratch = [Int32](repeating: 0, count: n)
-            build(node: 0, range: 0..<n, centre: centre, half: half, depth: 0, scratch: &scratch)
+            let d = dimensions
+            order.withUnsafeMutableBufferPointer { order in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    points.withUnsafeBufferPointer { points in
+                        Self.build(node: 0, range: 0..<n, centre: centre, half: half, depth: 0, dimensions: d, nodes: buffer,
+                                   order: order.baseAddress!, scratch: scratch.baseAddress!, points: points.baseAddress!)
+                    }
+                }
+            }
+            nodes = buffer.nodes
+            sorted = order.map { points[Int($0)] }
         }
 
-        private mutating func build(node: Int, range: Range<Int>, centre: SIMD4<Double>, half: Double, depth: Int,
-                                    scratch: inout [Int32]) {
-            var com = SIMD4<Double>()
-            for e in range { com += points[Int(order[e])] }
-            nodes[node].count = Int32(range.count)
-            nodes[node].centreOfMass = range.isEmpty ? centre : com / Double(range.count)
-            nodes[node].sideSquared = 4 * half * half
-            nodes[node].pointStart = Int32(range.lowerBound)
-            guard range.count > 1, depth < 40, half > 1e-10 else { return }
-            // Counting sort of the range by child cell (bit k set: coordinate k above the centre).
-            var counts = [Int](repeating: 0, count: childCount)
-            for e in range { counts[quadrant(points[Int(order[e])], centre)] += 1 }
-            var offsets = [Int](repeating: range.lowerBound, count: childCount)
-            for c in 1..<childCount { offsets[c] = offsets[c - 1] + counts[c - 1] }
-            let starts = offsets
-            for e in range {
-                let q = quadrant(points[Int(order[e])], centre)
-                scratch[offsets[q]] = order[e]
-                offsets[q] += 1
+        /// Fills `node` for the points `order[range]` and, when it holds several, partitions them into
+        /// its non-empty children (a counting sort by cell), recursively. Raw pointers and stack
+        /// counters throughout: array writes in the recursion paid a uniqueness check each, and
+        /// SIMD lanes indexed by a variable went through memory.
+        private static func build(node: Int, range: Range<Int>, centre: SIMD4<Double>, half: Double, depth: Int,
+                                  dimensions: Int, nodes: NodeBuffer, order: UnsafeMutablePointer<Int32>,
+                                  scratch: UnsafeMutablePointer<Int32>, points: UnsafePointer<SIMD4<Float>>) {
+            let cells = 1 << dimensions
+            let c32 = SIMD4<Float>(centre)
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 24) { counters in
+                let (counts, starts, offsets) = (counters.baseAddress!, counters.baseAddress! + 8, counters.baseAddress! + 16)
+                for c in 0..<cells { counts[c] = 0 }
+                // One pass: centre of mass and each point's cell.
+                // The cell of a point: bit k set when coordinate k is above the centre (constant lane
+                // indices: a lane indexed by a variable goes through memory).
+                let third = dimensions == 3
+                @inline(__always) func cell(_ p: SIMD4<Float>) -> Int {
+                    let above = p .> c32
+                    return (above[0] ? 1 : 0) | (above[1] ? 2 : 0) | (third && above[2] ? 4 : 0)
+                }
+                var com = SIMD4<Float>()
+                for e in range {
+                    let p = points[Int(order[e])]
+                    com += p
+                    counts[cell(p)] += 1
+                }
+                let n = nodes.pointer
+                n[node].count = Int32(range.count)
+                n[node].centreOfMass = range.isEmpty ? c32 : com / Float(range.count)
+                n[node].sideSquared = Float(4 * half * half)
+                n[node].pointStart = Int32(range.lowerBound)
+                n[node].childCount = 0
+                guard range.count > 1, depth < 40, half > 1e-9 else { return }
+                var position = range.lowerBound
+                var occupied = 0
+                for c in 0..<cells {
+                    starts[c] = position
+                    offsets[c] = position
+                    position += counts[c]
+                    if counts[c] > 0 { occupied += 1 }
+                }
+                for e in range {
+                    let q = cell(points[Int(order[e])])
+                    scratch[offsets[q]] = order[e]
+                    offsets[q] += 1
+                }
+                (order + range.lowerBound).update(from: scratch + range.lowerBound, count: range.count)
+                let first = nodes.reserve(occupied)
+                nodes.pointer[node].firstChild = Int32(first)
+                nodes.pointer[node].childCount = Int32(occupied)
+                let quarter = half * 0.5
+                var slot = 0
+                for c in 0..<cells where counts[c] > 0 {
+                    var childCentre = centre
+                    for k in 0..<dimensions { childCentre[k] += (c >> k) & 1 == 1 ? quarter : -quarter }
+                    build(node: first + slot, range: starts[c]..<(starts[c] + counts[c]), centre: childCentre, half: quarter,
+                          depth: depth + 1, dimensions: dimensions, nodes: nodes, order: order, scratch: scratch, points: points)
+                    slot += 1
+                }
             }
-            for e in range { order[e] = scratch[e] }
-            let first = nodes.count
-            nodes[node].firstChild = Int32(first)
-            nodes.append(contentsOf: repeatElement(Node(), count: childCount))
-            let quarter = half * 0.5
-            for c in 0..<childCount {
-                var childCentre = centre
-                for k in 0..<dimensions { childCentre[k] += (c >> k) & 1 == 1 ? quarter : -quarter }
-                build(node: first + c, range: starts[c]..<(starts[c] + counts[c]), centre: childCentre, half: quarter,
-                      depth: depth + 1, scratch: &scratch)
+        }
+    }
+
+    /// Growable raw storage for the tree's nodes while it is built.
+    final class NodeBuffer {
+        private(set) var pointer: UnsafeMutablePointer<Node>
+        private var capacity: Int
+        private(set) var count = 0
+
+        init(capacity: Int) {
+            self.capacity = max(capacity, 16)
+            pointer = .allocate(capacity: self.capacity)
+        }
+
+        deinit { pointer.deallocate() }
+
+        /// Appends `k` blank nodes; returns the index of the first.
+        func reserve(_ k: Int) -> Int {
+            if count + k > capacity {
+                let bigger = max(2 * capacity, count + k)
+                let moved = UnsafeMutablePointer<Node>.allocate(capacity: bigger)
+                moved.moveInitialize(from: pointer, count: count)
+                pointer.deallocate()
+                pointer = moved
+                capacity = bigger
             }
+            (pointer + count).initialize(repeating: Node(), count: k)
+            count += k
+            return count - k
+        }
+
+        var nodes: [Node] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    }
+
+    /// An interaction list: cells and points as structure-of-arrays (x, y, z, mass) in raw buffers
+    /// (array writes would pay a uniqueness check each), padded so the summation reads eight lanes.
+    final class InteractionList {
+        private(set) var x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>
+        private(set) var z: UnsafeMutablePointer<Float>, mass: UnsafeMutablePointer<Float>
+        private var capacity = 1024
+        var count = 0
+
+        init() {
+            (x, y, z, mass) = (.allocate(capacity: 1024), .allocate(capacity: 1024), .allocate(capacity: 1024), .allocate(capacity: 1024))
+        }
+
+        deinit {
+            for p in [x, y, z, mass] { p.deallocate() }
+        }
+
+        func reset() { count = 0 }
+
+        private func grow() {
+            let bigger = 2 * capacity
+            func moved(_ p: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+                let q = UnsafeMutablePointer<Float>.allocate(capacity: bigger)
+                q.update(from: p, count: count)
+                p.deallocate()
+                return q
+            }
+            (x, y, z, mass) = (moved(x), moved(y), moved(z), moved(mass))
+            capacity = bigger
         }
 
         @inline(__always)
-        private func quadrant(_ p: SIMD4<Double>, _ centre: SIMD4<Double>) -> Int {
-            var q = 0
-            for k in 0..<dimensions where p[k] > centre[k] { q |= 1 << k }
-            return q
+        func append(_ p: SIMD4<Float>, mass m: Float) {
+            if count + 8 > capacity { grow() }
+            x[count] = p.x
+            y[count] = p.y
+            z[count] = p.z
+            mass[count] = m
+            count += 1
+        }
+
+        /// Σ mass·w and Σ mass·w²·(p − q) over the list for a point p, w = (1 + ‖p − q‖²)⁻¹.
+        @inline(__always)
+        func sum(at p: SIMD4<Float>) -> (SIMD4<Double>, Double) {
+            let (px, py, pz) = (SIMD8<Float>(repeating: p.x), SIMD8<Float>(repeating: p.y), SIMD8<Float>(repeating: p.z))
+            var (fx, fy, fz, zs) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+            // Lanes past the end get mass 0 (the buffers always hold eight more entries).
+            for l in count..<((count + 7) / 8 * 8) { mass[l] = 0 }
+            var e = 0
+            while e < count {
+                let dx = px - UnsafeRawPointer(x + e).loadUnaligned(as: SIMD8<Float>.self)
+                let dy = py - UnsafeRawPointer(y + e).loadUnaligned(as: SIMD8<Float>.self)
+                let dz = pz - UnsafeRawPointer(z + e).loadUnaligned(as: SIMD8<Float>.self)
+                let m = UnsafeRawPointer(mass + e).loadUnaligned(as: SIMD8<Float>.self)
+                let w = 1 / (1 + dx * dx + dy * dy + dz * dz)
+                let mw = m * w
+                zs += mw
+                let mw2 = mw * w
+                fx += mw2 * dx
+                fy += mw2 * dy
+                fz += mw2 * dz
+                e += 8
+            }
+            return (SIMD4<Double>(Double(fx.sum()), Double(fy.sum()), Double(fz.sum()), 0), Double(zs.sum()))
         }
     }
 
     public mutating func compute(_ y: Embedding, into forces: inout [Double]) -> Double {
-        let tree = Tree(y)
+        let tree = prepared.flatMap { $0.coordinates == y.coordinates ? $0.tree : nil } ?? Tree(y)
+        prepared = nil
         let (n, d) = (y.count, y.dimensions)
-        let thetaSquared = theta * theta
+        let thetaSquared = Float(theta * theta)
+        let groups = (n + Self.groupSize - 1) / Self.groupSize
         let chunks = Threads.count
         var partialZ = [Double](repeating: 0, count: chunks)
         forces.withUnsafeMutableBufferPointer { fb in
             partialZ.withUnsafeMutableBufferPointer { zb in
                 let (f, z) = (UncheckedSendable(fb.baseAddress!), UncheckedSendable(zb.baseAddress!))
-                tree.nodes.withUnsafeBufferPointer { nb in
-                    tree.points.withUnsafeBufferPointer { pb in
-                        tree.order.withUnsafeBufferPointer { ob in
-                            let (nodes, points, order) = (UncheckedSendable(nb), UncheckedSendable(pb), UncheckedSendable(ob))
-                            Threads.forEachPart(chunks) { c in
-                                // Depth ≤ 40, each level pushes at most 2^d − 1 siblings beyond the one popped.
-                                var stack = [Int32](repeating: 0, count: 48 * 8)
-                                var sumW = 0.0
-                                for slot in Threads.chunkRange(c, of: chunks, total: n) {
-                                    let i = Int(order.value[slot])
-                                    let (force, w) = Self.repulsion(on: i, points: points.value, nodes: nodes.value,
-                                                                    order: order.value, childCount: tree.childCount,
-                                                                    thetaSquared: thetaSquared, stack: &stack)
-                                    sumW += w
-                                    for k in 0..<d { f.value[i * d + k] = force[k] }
-                                }
-                                z.value[c] = sumW
-                            }
+                Threads.forEachPart(chunks) { c in
+                    let list = InteractionList()
+                    var stack = [Int32](repeating: 0, count: 64)
+                    var sumW = 0.0
+                    for group in Threads.chunkRange(c, of: chunks, total: groups) {
+                        let members = (group * Self.groupSize)..<min((group + 1) * Self.groupSize, n)
+                        Self.collect(members, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
+                        for slot in members {
+                            let (force, w) = list.sum(at: tree.sorted[slot])
+                            sumW += w - 1  // the point itself is in the list (its own leaf): w = 1, no force
+                            let i = Int(tree.order[slot])
+                            for k in 0..<d { f.value[i * d + k] = force[k] }
                         }
                     }
+                    z.value[c] = sumW
                 }
             }
         }
         return partialZ.reduce(0, +)
     }
 
-    /// Σⱼ wᵢⱼ²(yᵢ − yⱼ) and Σⱼ wᵢⱼ for one point of the tree (itself excluded), walking the tree with
-    /// an explicit stack.
-    @inline(__always)
-    static func repulsion(on i: Int, points: UnsafeBufferPointer<SIMD4<Double>>, nodes: UnsafeBufferPointer<Node>,
-                          order: UnsafeBufferPointer<Int32>, childCount: Int, thetaSquared: Double,
-                          stack: inout [Int32]) -> (SIMD4<Double>, Double) {
-        repulsion(at: points[i], excluding: i, points: points, nodes: nodes, order: order, childCount: childCount,
-                  thetaSquared: thetaSquared, stack: &stack)
-    }
-
-    /// The same for any position `yi`, skipping tree point `excluded` (−1: none).
-    @inline(__always)
-    static func repulsion(at yi: SIMD4<Double>, excluding i: Int, points: UnsafeBufferPointer<SIMD4<Double>>,
-                          nodes: UnsafeBufferPointer<Node>, order: UnsafeBufferPointer<Int32>, childCount: Int,
-                          thetaSquared: Double, stack: inout [Int32]) -> (SIMD4<Double>, Double) {
-        var force = SIMD4<Double>()
-        var sumW = 0.0
-        stack[0] = 0
-        var top = 1
-        while top > 0 {
-            top -= 1
-            let node = nodes[Int(stack[top])]
-            if node.count == 0 { continue }
-            if node.firstChild < 0 {
-                // A leaf: its points exactly (normally one; several only for coincident points).
-                for e in Int(node.pointStart)..<(Int(node.pointStart) + Int(node.count)) {
-                    let j = Int(order[e])
-                    if j == i { continue }
-                    let delta = yi - points[j]
-                    let w = 1 / (1 + (delta * delta).sum())
-                    sumW += w
-                    force += (w * w) * delta
+    /// The interaction list of a group of consecutive points (tree order): cells accepted for every
+    /// point of the group's bounding box, and the points of the leaves that could not be.
+    static func collect(_ members: Range<Int>, tree: Tree, thetaSquared: Float, list: InteractionList,
+                        stack: inout [Int32]) {
+        var low = SIMD4<Float>(repeating: .infinity), high = SIMD4<Float>(repeating: -.infinity)
+        for slot in members {
+            let p = tree.sorted[slot]
+            low.replace(with: p, where: p .< low)
+            high.replace(with: p, where: p .> high)
+        }
+        list.reset()
+        tree.nodes.withUnsafeBufferPointer { nodes in
+            var top = 1
+            stack[0] = 0
+            while top > 0 {
+                top -= 1
+                let node = nodes[Int(stack[top])]
+                if node.count == 0 { continue }
+                if node.childCount == 0 {
+                    for e in Int(node.pointStart)..<(Int(node.pointStart) + Int(node.count)) {
+                        list.append(tree.sorted[e], mass: 1)
+                    }
+                    continue
                 }
-                continue
-            }
-            let delta = yi - node.centreOfMass
-            let distanceSquared = (delta * delta).sum()
-            if node.sideSquared < thetaSquared * distanceSquared {
-                let w = 1 / (1 + distanceSquared)
-                let mass = Double(node.count)
-                sumW += mass * w
-                force += (mass * w * w) * delta
-            } else {
-                let first = Int(node.firstChild)
-                for c in 0..<childCount {
-                    stack[top] = Int32(first + c)
-                    top += 1
+                // Squared distance from the centre of mass to the group's box (0 inside it). (The
+                // stdlib's generic pointwiseMax was not inlined here: a call per node.)
+                var outside = low - node.centreOfMass
+                let above = node.centreOfMass - high
+                outside.replace(with: above, where: above .> outside)
+                outside.replace(with: 0, where: outside .< 0)
+                let distanceSquared = (outside * outside).sum()
+                if node.sideSquared < thetaSquared * distanceSquared {
+                    list.append(node.centreOfMass, mass: Float(node.count))
+                } else {
+                    let needed = top + Int(node.childCount)
+                    if needed > stack.count { stack.append(contentsOf: repeatElement(0, count: needed - stack.count + 64)) }
+                    for c in 0..<Int(node.childCount) {
+                        stack[top] = node.firstChild + Int32(c)
+                        top += 1
+                    }
                 }
             }
         }
-        return (force, sumW)
+    }
+
+    /// Σⱼ wⱼ²(y − yⱼ) and Σⱼ wⱼ from the tree's points to any position `y` (the tree's own points are
+    /// not excluded): the repulsion a new point feels from a fixed map.
+    static func repulsion(at position: SIMD4<Float>, tree: Tree, thetaSquared: Float, list: InteractionList,
+                          stack: inout [Int32]) -> (SIMD4<Double>, Double) {
+        list.reset()
+        tree.nodes.withUnsafeBufferPointer { nodes in
+            var top = 1
+            stack[0] = 0
+            while top > 0 {
+                top -= 1
+                let node = nodes[Int(stack[top])]
+                if node.count == 0 { continue }
+                if node.childCount == 0 {
+                    for e in Int(node.pointStart)..<(Int(node.pointStart) + Int(node.count)) { list.append(tree.sorted[e], mass: 1) }
+                    continue
+                }
+                let delta = position - node.centreOfMass
+                if node.sideSquared < thetaSquared * (delta * delta).sum() {
+                    list.append(node.centreOfMass, mass: Float(node.count))
+                } else {
+                    let needed = top + Int(node.childCount)
+                    if needed > stack.count { stack.append(contentsOf: repeatElement(0, count: needed - stack.count + 64)) }
+                    for c in 0..<Int(node.childCount) {
+                        stack[top] = node.firstChild + Int32(c)
+                        top += 1
+                    }
+                }
+            }
+        }
+        return list.sum(at: position)
     }
 }

@@ -72,8 +72,10 @@ public struct FFTRepulsion: RepulsiveForces {
         }
         let terms = d + 2  // 1, each coordinate, ‖y‖²
         let grid = plans.grid(length: length, dimensions: d, terms: terms)
-        fillKernel(grid, nodes: m, spacing: spacing)
-        grid.forwardKernel()
+        Profile.section("FFT kernel") {
+            fillKernel(grid, nodes: m, spacing: spacing)
+            grid.forwardKernel()
+        }
         // Each point's charges: 1, its coordinates, ‖y‖².
         var charges = [Double](repeating: 1, count: n * terms)
         for i in 0..<n {
@@ -88,6 +90,8 @@ public struct FFTRepulsion: RepulsiveForces {
         // Spread the charges, convolve and interpolate back, one term per task.
         var potentials = [Double](repeating: 0, count: n * terms)
         let tasks = min(terms, Threads.count)
+        let termsStart = DispatchTime.now().uptimeNanoseconds
+        defer { if Profile.enabled { Profile.record("FFT spread/convolve/interpolate", Double(DispatchTime.now().uptimeNanoseconds - termsStart) / 1e9) } }
         potentials.withUnsafeMutableBufferPointer { pot in
             cell.withUnsafeBufferPointer { cb in
                 weights.withUnsafeBufferPointer { wb in

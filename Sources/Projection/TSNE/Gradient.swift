@@ -25,49 +25,175 @@ public struct Embedding: Sendable, Equatable {
 /// repulsive term Σⱼ wᵢⱼ² (yᵢ − yⱼ) / Z with Z = Σ_{k≠l} w_kl, which is what the methods approximate.
 /// (Learning rates are therefore on the bhtsne/openTSNE scale; scikit-learn's gradient keeps the 4.)
 public protocol RepulsiveForces {
+    /// Single-threaded work that depends only on the positions (e.g. building a tree), which the
+    /// optimiser overlaps with the attractive forces on another thread. Optional.
+    mutating func prepare(_ y: Embedding)
     /// Writes Σⱼ wᵢⱼ² (yᵢ − yⱼ) (unnormalised) into `forces` (N×d) and returns Z = Σ_{i≠j} wᵢⱼ.
+    /// Uses what `prepare` made for the same positions, if it was called.
     mutating func compute(_ y: Embedding, into forces: inout [Double]) -> Double
+}
+
+extension RepulsiveForces {
+    public mutating func prepare(_ y: Embedding) {}
 }
 
 /// The attractive term, and the parts of the KL divergence that need P.
 public enum Attraction {
     /// Adds `exaggeration` · Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ) to `gradient`. With `klTerms`, also returns
     /// Σ pᵢⱼ log(pᵢⱼ / wᵢⱼ) (over the unexaggerated P): KL = that + log Z (P sums to 1).
+    /// - Parameter threads: chunks run in parallel (default: the configured thread count).
     public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: inout [Double],
-                           klTerms: Bool) -> Double {
+                           klTerms: Bool, threads: Int = Threads.count) -> Double {
         let d = y.dimensions
-        let partials = gradient.withUnsafeMutableBufferPointer { gb in
-            y.coordinates.withUnsafeBufferPointer { yb in
-                let (g, yp) = (UncheckedSendable(gb.baseAddress!), UncheckedSendable(yb.baseAddress!))
-                let chunks = Threads.count
-                var partial = [Double](repeating: 0, count: chunks)
-                partial.withUnsafeMutableBufferPointer { pb in
-                    let out = UncheckedSendable(pb.baseAddress!)
-                    Threads.forEachPart(chunks) { c in
-                        var kl = 0.0
-                        var force = [Double](repeating: 0, count: d)
-                        for i in Threads.chunkRange(c, of: chunks, total: y.count) {
-                            let yi = yp.value + i * d
-                            for k in 0..<d { force[k] = 0 }
-                            for e in p.rowStart[i]..<p.rowStart[i + 1] {
-                                let yj = yp.value + Int(p.columns[e]) * d
-                                var distance = 0.0
-                                for k in 0..<d { let t = yi[k] - yj[k]; distance += t * t }
-                                let w = 1 / (1 + distance)
-                                let pij = Double(p.values[e])
-                                let strength = pij * exaggeration * w
-                                for k in 0..<d { force[k] += strength * (yi[k] - yj[k]) }
-                                if klTerms && pij > 0 { kl += pij * log(pij / w) }
+        let chunks = max(1, threads)
+        var partial = [Double](repeating: 0, count: chunks)
+        if (d == 2 || d == 3) && !klTerms {
+            // The common case: 2-D or 3-D, no KL this iteration — eight neighbours at a time in Float lanes.
+            let single = y.coordinates.map { Float($0) }
+            gradient.withUnsafeMutableBufferPointer { gb in
+                single.withUnsafeBufferPointer { yb in
+                    p.rowStart.withUnsafeBufferPointer { sb in
+                        p.columns.withUnsafeBufferPointer { cb in
+                            p.values.withUnsafeBufferPointer { vb in
+                                let raw = UncheckedSendable((g: gb.baseAddress!, y: yb.baseAddress!, start: sb.baseAddress!,
+                                                             columns: cb.baseAddress!, values: vb.baseAddress!))
+                                Threads.forEachPart(chunks) { c in
+                                    let r = raw.value
+                                    let rows = Threads.chunkRange(c, of: chunks, total: y.count)
+                                    if d == 2 {
+                                        addVectorised(rows, dimensions: 2, r.start, r.columns, r.values, r.y, r.g, Float(exaggeration))
+                                    } else {
+                                        addVectorised(rows, dimensions: 3, r.start, r.columns, r.values, r.y, r.g, Float(exaggeration))
+                                    }
+                                }
                             }
-                            for k in 0..<d { g.value[i * d + k] += force[k] }
                         }
-                        out.value[c] = kl
                     }
                 }
-                return partial
+            }
+            return 0
+        }
+        gradient.withUnsafeMutableBufferPointer { gb in
+            y.coordinates.withUnsafeBufferPointer { yb in
+                p.rowStart.withUnsafeBufferPointer { sb in
+                    p.columns.withUnsafeBufferPointer { cb in
+                        p.values.withUnsafeBufferPointer { vb in
+                            partial.withUnsafeMutableBufferPointer { pb in
+                                let raw = UncheckedSendable((g: gb.baseAddress!, y: yb.baseAddress!, start: sb.baseAddress!,
+                                                             columns: cb.baseAddress!, values: vb.baseAddress!, out: pb.baseAddress!))
+                                Threads.forEachPart(chunks) { c in
+                                    let range = Threads.chunkRange(c, of: chunks, total: y.count)
+                                    let r = raw.value
+                                    raw.value.out[c] = d == 2
+                                        ? add2D(range, r.start, r.columns, r.values, r.y, r.g, exaggeration, klTerms)
+                                        : addAny(range, d, r.start, r.columns, r.values, r.y, r.g, exaggeration, klTerms)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        return partials.reduce(0, +)
+        return partial.reduce(0, +)
+    }
+
+    /// The 2-D case, unrolled (the hot loop of 2-D t-SNE: every non-zero of P, every iteration).
+    @inline(__always)
+    static func add2D(_ rows: Range<Int>, _ start: UnsafePointer<Int>, _ columns: UnsafePointer<Int32>,
+                      _ values: UnsafePointer<Float>, _ y: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
+                      _ exaggeration: Double, _ klTerms: Bool) -> Double {
+        var kl = 0.0
+        for i in rows {
+            let (xi, yi) = (y[2 * i], y[2 * i + 1])
+            var (fx, fy) = (0.0, 0.0)
+            for e in start[i]..<start[i + 1] {
+                let j = Int(columns[e])
+                let (dx, dy) = (xi - y[2 * j], yi - y[2 * j + 1])
+                let w = 1 / (1 + dx * dx + dy * dy)
+                let pij = Double(values[e])
+                let strength = pij * exaggeration * w
+                fx += strength * dx
+                fy += strength * dy
+                if klTerms && pij > 0 { kl += pij * log(pij / w) }
+            }
+            g[2 * i] += fx
+            g[2 * i + 1] += fy
+        }
+        return kl
+    }
+
+    /// 2-D and 3-D attraction, eight non-zeros of P at a time (coordinates gathered into SIMD lanes):
+    /// about 3× the scalar loop. Float is ample here: P itself is stored in Float, and the sum per
+    /// point is accumulated in lanes and finished in Double.
+    @inline(__always)
+    static func addVectorised(_ rows: Range<Int>, dimensions d: Int, _ start: UnsafePointer<Int>, _ columns: UnsafePointer<Int32>,
+                              _ values: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Double>,
+                              _ exaggeration: Float) {
+        let three = d == 3
+        for i in rows {
+            let base = y + d * i
+            let (xi, yi) = (SIMD8<Float>(repeating: base[0]), SIMD8<Float>(repeating: base[1]))
+            let zi = SIMD8<Float>(repeating: three ? base[2] : 0)
+            var (fx, fy, fz) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+            var e = start[i]
+            let end = start[i + 1]
+            while e + 8 <= end {
+                var xj = SIMD8<Float>(), yj = SIMD8<Float>(), zj = SIMD8<Float>()
+                for l in 0..<8 {
+                    let other = y + d * Int(columns[e + l])
+                    xj[l] = other[0]
+                    yj[l] = other[1]
+                    if three { zj[l] = other[2] }
+                }
+                let (dx, dy, dz) = (xi - xj, yi - yj, zi - zj)
+                let w = 1 / (1 + dx * dx + dy * dy + dz * dz)
+                let strength = UnsafeRawPointer(values + e).loadUnaligned(as: SIMD8<Float>.self) * w * exaggeration
+                fx += strength * dx
+                fy += strength * dy
+                fz += strength * dz
+                e += 8
+            }
+            var (sx, sy, sz) = (Double(fx.sum()), Double(fy.sum()), Double(fz.sum()))
+            while e < end {
+                let other = y + d * Int(columns[e])
+                let (dx, dy) = (base[0] - other[0], base[1] - other[1])
+                let dz = three ? base[2] - other[2] : 0
+                let strength = values[e] * exaggeration / (1 + dx * dx + dy * dy + dz * dz)
+                sx += Double(strength * dx)
+                sy += Double(strength * dy)
+                sz += Double(strength * dz)
+                e += 1
+            }
+            g[d * i] += sx
+            g[d * i + 1] += sy
+            if three { g[d * i + 2] += sz }
+        }
+    }
+
+    /// Any number of dimensions.
+    static func addAny(_ rows: Range<Int>, _ d: Int, _ start: UnsafePointer<Int>, _ columns: UnsafePointer<Int32>,
+                       _ values: UnsafePointer<Float>, _ y: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
+                       _ exaggeration: Double, _ klTerms: Bool) -> Double {
+        var kl = 0.0
+        var force = [Double](repeating: 0, count: d)
+        force.withUnsafeMutableBufferPointer { f in
+            for i in rows {
+                let yi = y + i * d
+                for k in 0..<d { f[k] = 0 }
+                for e in start[i]..<start[i + 1] {
+                    let yj = y + Int(columns[e]) * d
+                    var distance = 0.0
+                    for k in 0..<d { let t = yi[k] - yj[k]; distance += t * t }
+                    let w = 1 / (1 + distance)
+                    let pij = Double(values[e])
+                    let strength = pij * exaggeration * w
+                    for k in 0..<d { f[k] += strength * (yi[k] - yj[k]) }
+                    if klTerms && pij > 0 { kl += pij * log(pij / w) }
+                }
+                for k in 0..<d { g[i * d + k] += f[k] }
+            }
+        }
+        return kl
     }
 }
 

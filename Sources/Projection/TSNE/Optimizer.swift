@@ -215,9 +215,37 @@ public struct TSNE: Sendable {
             let rate = parameters.learningRate(points: n, exaggeration: exaggeration)
             if rates.last != rate { rates.append(rate) }
             let evaluate = (iteration + 1) % parameters.klEvery == 0 || iteration == total - 1
-            let z = forces.compute(y, into: &repulsion)
+            // Position-only preparation of the repulsion (the Barnes–Hut tree) runs on one thread
+            // while the attractive forces run on the other; then the repulsion uses every thread.
             for k in 0..<(n * d) { gradient[k] = 0 }
-            let klTerms = Attraction.add(p, y, exaggeration: exaggeration, to: &gradient, klTerms: evaluate)
+            var klTerms = 0.0
+            if Threads.count > 1 {
+                let current = y
+                var terms = [0.0, 0.0]
+                Profile.section("t-SNE prepare + attraction") {
+                    withUnsafeMutablePointer(to: &forces) { forcesPointer in
+                        withUnsafeMutablePointer(to: &gradient) { gradientPointer in
+                            terms.withUnsafeMutableBufferPointer { t in
+                                let shared = UncheckedSendable((forces: forcesPointer, gradient: gradientPointer, out: t.baseAddress!))
+                                Threads.forEachPart(2) { part in
+                                    if part == 0 {
+                                        shared.value.forces.pointee.prepare(current)
+                                    } else {
+                                        shared.value.out[1] = Attraction.add(p, current, exaggeration: exaggeration,
+                                                                             to: &shared.value.gradient.pointee, klTerms: evaluate,
+                                                                             threads: 1)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                klTerms = terms[1]
+            } else {
+                forces.prepare(y)
+                klTerms = Attraction.add(p, y, exaggeration: exaggeration, to: &gradient, klTerms: evaluate)
+            }
+            let z = Profile.section("t-SNE repulsion (\(method.rawValue))") { forces.compute(y, into: &repulsion) }
             let inverseZ = 1 / max(z, .leastNormalMagnitude)
             for k in 0..<(n * d) { gradient[k] -= repulsion[k] * inverseZ }
             if evaluate {
@@ -257,7 +285,7 @@ public struct TSNE: Sendable {
         }
         if total <= parameters.earlyExaggerationIterations { secondsEarly = Date().timeIntervalSince(start) }
         let exact = n <= 20_000
-        let finalKL = exact ? klDivergence(p, y) : (lastKL ?? .nan)
+        let finalKL = Profile.section("t-SNE final KL") { exact ? klDivergence(p, y) : (lastKL ?? .nan) }
         let record = TSNERecord(parameters: parameters, method: method, points: n, inputDimensions: 0,
                                 neighbours: p.count > 0 ? (p.rowStart[1] - p.rowStart[0]) : 0, affinityNonZeros: p.nonZeros,
                                 threads: Threads.count, initialization: "", learningRates: rates, klTrace: trace,

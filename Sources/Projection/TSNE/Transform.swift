@@ -87,38 +87,31 @@ public struct TSNETransform: Sendable {
         var update = [Double](repeating: 0, count: m * d)
         var gains = [Double](repeating: 1, count: m * d)
         var gradient = [Double](repeating: 0, count: m * d)
-        let thetaSquared = p.theta * p.theta
+        let thetaSquared = Float(p.theta * p.theta)
         for _ in 0..<p.iterations {
             gradient.withUnsafeMutableBufferPointer { gb in
                 let g = UncheckedSendable(gb.baseAddress!)
-                tree.nodes.withUnsafeBufferPointer { nb in
-                    tree.points.withUnsafeBufferPointer { pb in
-                        tree.order.withUnsafeBufferPointer { ob in
-                            let (nodes, points, order) = (UncheckedSendable(nb), UncheckedSendable(pb), UncheckedSendable(ob))
-                            Threads.parallelFor(m, minimumChunk: 64) { range in
-                                var stack = [Int32](repeating: 0, count: 48 * 8)
-                                for i in range {
-                                    var yi = SIMD4<Double>()
-                                    for c in 0..<d { yi[c] = y[i * d + c] }
-                                    // Repulsion from the reference, normalised per point.
-                                    let (force, z) = BarnesHutRepulsion.repulsion(
-                                        at: yi, excluding: -1, points: points.value, nodes: nodes.value, order: order.value,
-                                        childCount: tree.childCount, thetaSquared: thetaSquared, stack: &stack)
-                                    var total = SIMD4<Double>()
-                                    for e in 0..<k {
-                                        let j = Int(nearestIndex[i * k + e])
-                                        var delta = SIMD4<Double>()
-                                        for c in 0..<d { delta[c] = yi[c] - reference[j * d + c] }
-                                        let w = 1 / (1 + (delta * delta).sum())
-                                        total += (p.exaggeration * Double(affinity[i * k + e]) * w) * delta
-                                    }
-                                    total -= force / max(z, .leastNormalMagnitude)
-                                    let norm = (total * total).sum().squareRoot()
-                                    if norm > p.maximumGradientNorm { total *= p.maximumGradientNorm / norm }
-                                    for c in 0..<d { g.value[i * d + c] = total[c] }
-                                }
-                            }
+                Threads.parallelFor(m, minimumChunk: 64) { range in
+                    let list = BarnesHutRepulsion.InteractionList()
+                    var stack = [Int32](repeating: 0, count: 64)
+                    for i in range {
+                        var yi = SIMD4<Double>()
+                        for c in 0..<d { yi[c] = y[i * d + c] }
+                        // Repulsion from the reference, normalised per point.
+                        let (force, z) = BarnesHutRepulsion.repulsion(at: SIMD4<Float>(yi), tree: tree, thetaSquared: thetaSquared,
+                                                                      list: list, stack: &stack)
+                        var total = SIMD4<Double>()
+                        for e in 0..<k {
+                            let j = Int(nearestIndex[i * k + e])
+                            var delta = SIMD4<Double>()
+                            for c in 0..<d { delta[c] = yi[c] - reference[j * d + c] }
+                            let w = 1 / (1 + (delta * delta).sum())
+                            total += (p.exaggeration * Double(affinity[i * k + e]) * w) * delta
                         }
+                        total -= force / max(z, .leastNormalMagnitude)
+                        let norm = (total * total).sum().squareRoot()
+                        if norm > p.maximumGradientNorm { total *= p.maximumGradientNorm / norm }
+                        for c in 0..<d { g.value[i * d + c] = total[c] }
                     }
                 }
             }
