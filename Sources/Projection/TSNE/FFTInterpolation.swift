@@ -39,7 +39,24 @@ public struct FFTRepulsion: RepulsiveForces {
         return v == 1
     }
 
-    public mutating func compute(_ y: Embedding, into forces: inout [Double]) -> Double {
+    /// What depends only on the positions: the grid, each point's interval and Lagrange weights, its
+    /// charges, and the transformed kernel — made in `prepare` (overlapped with the attractive
+    /// forces by the optimiser) or at the start of `compute`.
+    struct Setup {
+        var coordinates: [Double]
+        var grid: FFTGrid
+        var cell: [Int32]
+        var weights: [Double]
+        var charges: [Double]
+    }
+
+    private var prepared: Setup?
+
+    public mutating func prepare(_ y: Embedding) {
+        prepared = setup(y)
+    }
+
+    func setup(_ y: Embedding) -> Setup {
         precondition(y.dimensions == 1 || y.dimensions == 2, "FFT interpolation supports 1-D and 2-D embeddings")
         let (n, d) = (y.count, y.dimensions)
         let p = interpolationPoints
@@ -87,6 +104,16 @@ public struct FFTRepulsion: RepulsiveForces {
             }
             charges[i * terms + d + 1] = norm
         }
+        return Setup(coordinates: y.coordinates, grid: grid, cell: cell, weights: weights, charges: charges)
+    }
+
+    public mutating func compute(_ y: Embedding, into forces: inout [Double]) -> Double {
+        let (n, d) = (y.count, y.dimensions)
+        let p = interpolationPoints
+        let ready = prepared.flatMap { $0.coordinates == y.coordinates ? $0 : nil } ?? setup(y)
+        prepared = nil
+        let (grid, cell, weights, charges) = (ready.grid, ready.cell, ready.weights, ready.charges)
+        let terms = d + 2
         // Spread the charges, convolve and interpolate back, one term per task.
         var potentials = [Double](repeating: 0, count: n * terms)
         let tasks = min(terms, Threads.count)

@@ -42,10 +42,16 @@ public enum Attraction {
     /// Adds `exaggeration` · Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ) to `gradient`. With `klTerms`, also returns
     /// Σ pᵢⱼ log(pᵢⱼ / wᵢⱼ) (over the unexaggerated P): KL = that + log Z (P sums to 1).
     /// - Parameter threads: chunks run in parallel (default: the configured thread count).
+    ///   - rows: the points whose forces to add (default: all).
     public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: inout [Double],
-                           klTerms: Bool, threads: Int = Threads.count) -> Double {
+                           klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
         let d = y.dimensions
         let chunks = max(1, threads)
+        let all = rows ?? 0..<y.count
+        func part(_ c: Int) -> Range<Int> {
+            let r = Threads.chunkRange(c, of: chunks, total: all.count)
+            return (all.lowerBound + r.lowerBound)..<(all.lowerBound + r.upperBound)
+        }
         var partial = [Double](repeating: 0, count: chunks)
         if (d == 2 || d == 3) && !klTerms {
             // The common case: 2-D or 3-D, no KL this iteration — eight neighbours at a time in Float lanes.
@@ -59,7 +65,7 @@ public enum Attraction {
                                                              columns: cb.baseAddress!, values: vb.baseAddress!))
                                 Threads.forEachPart(chunks) { c in
                                     let r = raw.value
-                                    let rows = Threads.chunkRange(c, of: chunks, total: y.count)
+                                    let rows = part(c)
                                     if d == 2 {
                                         addVectorised(rows, dimensions: 2, r.start, r.columns, r.values, r.y, r.g, Float(exaggeration))
                                     } else {
@@ -82,7 +88,7 @@ public enum Attraction {
                                 let raw = UncheckedSendable((g: gb.baseAddress!, y: yb.baseAddress!, start: sb.baseAddress!,
                                                              columns: cb.baseAddress!, values: vb.baseAddress!, out: pb.baseAddress!))
                                 Threads.forEachPart(chunks) { c in
-                                    let range = Threads.chunkRange(c, of: chunks, total: y.count)
+                                    let range = part(c)
                                     let r = raw.value
                                     raw.value.out[c] = d == 2
                                         ? add2D(range, r.start, r.columns, r.values, r.y, r.g, exaggeration, klTerms)

@@ -42,7 +42,7 @@ struct TSNEFit: ParsableCommand {
     @Option(help: "Early exaggeration factor.") var earlyExaggeration = 12.0
     @Option(help: "Iterations of early exaggeration.") var earlyExaggerationIterations = 250
     @Option(help: "Learning rate, or 'auto' = max(N / exaggeration, 50).") var learningRate = "auto"
-    @Option(help: "Gradient: auto (exact up to 1,000 points, else fft for 1-D/2-D and bh for 3-D), exact, bh or fft.")
+    @Option(help: "Gradient: auto (exact up to 1,000 points; bh for 2-D up to 40,000 and for 3-D; fft above and for 1-D), exact, bh or fft.")
     var method: TSNEMethod = .auto
     @Option(help: "Barnes–Hut accuracy: 0 is exact, larger is faster.") var theta = 0.5
     @Option(help: ArgumentHelp("Initialisation: pca, random, or a path to an N×d matrix.", valueName: "pca|random|path"))
