@@ -45,6 +45,16 @@ public enum Attraction {
     ///   - rows: the points whose forces to add (default: all).
     public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: inout [Double],
                            klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
+        precondition(gradient.count == y.count * y.dimensions)
+        return gradient.withUnsafeMutableBufferPointer {
+            add(p, y, exaggeration: exaggeration, to: $0.baseAddress!, klTerms: klTerms, threads: threads, rows: rows)
+        }
+    }
+
+    /// The same into a raw gradient buffer (N×d): several threads may fill disjoint `rows` of one
+    /// buffer at once (an array cannot be shared that way: its mutable access is exclusive).
+    public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: UnsafeMutablePointer<Double>,
+                           klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
         let d = y.dimensions
         let chunks = max(1, threads)
         let all = rows ?? 0..<y.count
@@ -56,12 +66,12 @@ public enum Attraction {
         if (d == 2 || d == 3) && !klTerms {
             // The common case: 2-D or 3-D, no KL this iteration — eight neighbours at a time in Float lanes.
             let single = y.coordinates.map { Float($0) }
-            gradient.withUnsafeMutableBufferPointer { gb in
+            do {
                 single.withUnsafeBufferPointer { yb in
                     p.rowStart.withUnsafeBufferPointer { sb in
                         p.columns.withUnsafeBufferPointer { cb in
                             p.values.withUnsafeBufferPointer { vb in
-                                let raw = UncheckedSendable((g: gb.baseAddress!, y: yb.baseAddress!, start: sb.baseAddress!,
+                                let raw = UncheckedSendable((g: gradient, y: yb.baseAddress!, start: sb.baseAddress!,
                                                              columns: cb.baseAddress!, values: vb.baseAddress!))
                                 Threads.forEachPart(chunks) { c in
                                     let r = raw.value
@@ -79,13 +89,13 @@ public enum Attraction {
             }
             return 0
         }
-        gradient.withUnsafeMutableBufferPointer { gb in
+        do {
             y.coordinates.withUnsafeBufferPointer { yb in
                 p.rowStart.withUnsafeBufferPointer { sb in
                     p.columns.withUnsafeBufferPointer { cb in
                         p.values.withUnsafeBufferPointer { vb in
                             partial.withUnsafeMutableBufferPointer { pb in
-                                let raw = UncheckedSendable((g: gb.baseAddress!, y: yb.baseAddress!, start: sb.baseAddress!,
+                                let raw = UncheckedSendable((g: gradient, y: yb.baseAddress!, start: sb.baseAddress!,
                                                              columns: cb.baseAddress!, values: vb.baseAddress!, out: pb.baseAddress!))
                                 Threads.forEachPart(chunks) { c in
                                     let range = part(c)

@@ -234,7 +234,8 @@ public struct TSNE: Sendable {
                 var seconds = [0.0, 0.0]
                 Profile.section("t-SNE prepare + attraction") {
                     withUnsafeMutablePointer(to: &forces) { forcesPointer in
-                        withUnsafeMutablePointer(to: &gradient) { gradientPointer in
+                        gradient.withUnsafeMutableBufferPointer { gradientBuffer in
+                            let gradientPointer = gradientBuffer.baseAddress!
                             terms.withUnsafeMutableBufferPointer { t in
                                 seconds.withUnsafeMutableBufferPointer { sb in
                                     let shared = UncheckedSendable((forces: forcesPointer, gradient: gradientPointer,
@@ -247,7 +248,7 @@ public struct TSNE: Sendable {
                                         }
                                         let rows = part == 0 ? 0..<split : split..<n
                                         shared.value.out[part] = Attraction.add(p, current, exaggeration: exaggeration,
-                                                                                to: &shared.value.gradient.pointee, klTerms: evaluate,
+                                                                                to: shared.value.gradient, klTerms: evaluate,
                                                                                 threads: 1, rows: rows)
                                         if part == 1 {
                                             shared.value.seconds[1] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
