@@ -26,13 +26,14 @@ extension TutorialStudy {
         let directory = path("figures")
         try createDirectory(directory)
         var drawn: [DrawnFigure] = []
-        /// PNG for the report, plus a vector copy: SVG, or PDF for point clouds (cairo writes every point
-        /// as its own SVG path: a 10k-point panel is ~3 MB as SVG, ~0.4 MB as PDF).
-        func emit(_ name: String, _ figure: Figure, _ caption: String, points: Bool = false) throws {
-            let png = try figure.pngData()
-            try OutputFile.write(png, to: directory + "/" + name + ".png")
-            try figure.write(to: directory + "/" + name + (points ? ".pdf" : ".svg"))
-            drawn.append(DrawnFigure(name: name, png: png, caption: caption + (points ? " (figures/\(name).png, .pdf)" : " (figures/\(name).png, .svg)")))
+        /// Vector copies beside the PNGs: SVG for charts and grids; PDF for 2-D point clouds (cairo
+        /// writes every point as its own SVG path: a 10k-point panel is ~3 MB as SVG, ~0.4 MB as PDF);
+        /// none for 3-D clouds (40,000 translucent depth-shaded points took cairo's PDF backend 3.4 s
+        /// per figure, and viewers stall on the result).
+        enum Vector { case svg, pdf, none }
+        var jobs: [(name: String, figure: Figure, caption: String, vector: Vector)] = []
+        func emit(_ name: String, _ figure: Figure, _ caption: String, points: Bool = false, vector: Vector? = nil) throws {
+            jobs.append((name, figure, caption, vector ?? (points ? .pdf : .svg)))
         }
         let meta = trained.embeddings.metadata
         let images = trained.embeddings.images
@@ -66,7 +67,7 @@ extension TutorialStudy {
         try emit("pca-3d", Figure.viewpoints(of: scatter3D(trained.pca3D, trained, title: "PCA 3-D",
                                                                    subtitle: ratios(trained.pca, 3)),
                                                      title: "PCA of the embeddings in 3-D, four viewpoints"),
-                 "The first three principal components from four viewpoints.", points: true)
+                 "The first three principal components from four viewpoints.", vector: Vector.none)
         let r2 = trained.tsne2D.record
         try emit("tsne-2d", Figure(scatter(trained.tsne2D.embedding, trained, title: "t-SNE of the embeddings (trained model)",
                                            subtitle: String(format: "%@, perplexity %.0f, %d iterations, KL %.3f", r2.method.rawValue,
@@ -76,7 +77,7 @@ extension TutorialStudy {
             try emit("tsne-3d", Figure.viewpoints(of: scatter3D(t3.embedding, trained, title: "t-SNE 3-D",
                                                                         subtitle: String(format: "KL %.3f", t3.record.klDivergence)),
                                                           title: "t-SNE of the embeddings in 3-D, four viewpoints"),
-                     "t-SNE in three dimensions from four viewpoints.", points: true)
+                     "t-SNE in three dimensions from four viewpoints.", vector: Vector.none)
         }
         var panels = [scatter(trained.pca2D, trained, title: "PCA — trained", subtitle: ratios(trained.pca, 2)),
                       scatter(random.pca2D, random, title: "PCA — random weights", subtitle: ratios(random.pca, 2)),
@@ -120,6 +121,35 @@ extension TutorialStudy {
                                               rows: [runs], legend: legend),
                      "Runs side by side, each Procrustes-aligned onto the first.", points: true)
         }
+        // Render the figures two at a time (cairo surfaces are independent; each job writes its own files).
+        var results = [DrawnFigure?](repeating: nil, count: jobs.count)
+        var failure: Error?
+        let lock = NSLock()
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = UncheckedSendable(out.baseAddress!)
+            Threads.parallelFor(jobs.count) { range in
+                for k in range {
+                    let job = jobs[k]
+                    do {
+                        let png = try Profile.section("figure \(job.name)") { try job.figure.pngData() }
+                        try OutputFile.write(png, to: directory + "/" + job.name + ".png")
+                        var files = "figures/\(job.name).png"
+                        switch job.vector {
+                        case .svg: try job.figure.write(to: directory + "/" + job.name + ".svg"); files += ", .svg"
+                        case .pdf: try job.figure.write(to: directory + "/" + job.name + ".pdf"); files += ", .pdf"
+                        case .none: break
+                        }
+                        slots.value[k] = DrawnFigure(name: job.name, png: png, caption: job.caption + " (\(files))")
+                    } catch {
+                        lock.lock()
+                        failure = failure ?? error
+                        lock.unlock()
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        drawn = results.compactMap { $0 }
         return drawn
     }
 

@@ -93,10 +93,10 @@ extension TutorialStudy {
         try stage("figures and report") { () -> (Void, String) in
             let figures = try drawFigures(trained: trainedView, random: randomView, history: history, bestEpoch: bestEpoch,
                                           measurements: measurements, stabilityMaps: stableMaps, stabilitySample: stableSample)
-            try writeExplorers(trained: trainedView, random: randomView)
-            try writeReport(trained: trainedView, random: randomView, history: history, bestEpoch: bestEpoch,
+            try Profile.section("explorers") { try writeExplorers(trained: trainedView, random: randomView) }
+            try Profile.section("report") { try writeReport(trained: trainedView, random: randomView, history: history, bestEpoch: bestEpoch,
                             evaluation: evaluation, figures: figures, measurements: measurements, stability: stable,
-                            reused: reused, started: started)
+                            reused: reused, started: started) }
             return ((), "\(figures.count) figures, 3 explorers, \(path("report.html"))")
         }
         let summary = StudySummary(
