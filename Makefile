@@ -8,6 +8,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 PYTHON ?= python3
 DATA_DIR ?= data/mnist
+DEMO_DIR ?= runs/demo
 RELEASE_BIN := .build/release/embedviz
 BENCH_RESULTS := Benchmarks/.build/results
 
@@ -35,7 +36,7 @@ bench: deps data
 	@$(PYTHON) Benchmarks/summarize.py $(BENCH_RESULTS)/Current_run.jmh.json
 
 demo: build data
-	$(RELEASE_BIN) info --data $(DATA_DIR) --verify --dataset
+	$(RELEASE_BIN) demo --data $(DATA_DIR) --out $(DEMO_DIR) $(DEMO_ARGS)
 
 # Side by side with scikit-learn, openTSNE and PyTorch (not in CI: slow). Uses runs/demo's embeddings.
 bench-compare: build data

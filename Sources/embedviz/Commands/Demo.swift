@@ -8,7 +8,7 @@ struct Demo: ParsableCommand {
         discussion: """
             Stages: data → train the CNN (20 epochs; a cached run in OUT/train is reused when the data \
             and configuration are unchanged) → replace 1000 test images with uniform noise → embed → \
-            PCA 2-D/3-D → t-SNE 2-D/3-D → the same for a random-weights model → figures (PNG and SVG), \
+            PCA 2-D/3-D → t-SNE 2-D/3-D → the same for a random-weights model → figures (PNG, plus SVG for charts and PDF for point clouds), \
             interactive explorers and a self-contained report.html. --quick runs a small version.
 
             Examples:
