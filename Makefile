@@ -1,7 +1,8 @@
 # EmbedViz — every target installs what it needs (Debian packages, Python/NumPy, the MNIST data).
 #   make demo    the whole study on MNIST (release build)
 #   make test    the test suite (debug build)
-#   make bench   kernel benchmarks (release), summarised with medians and ratios
+#   make bench   kernel benchmarks (release), summarised with medians and ratios;
+#                BENCH_ARGS='--filter ".*kNN.*"' runs a subset (the regex must match the whole name)
 #   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60)
 #   make bench-compare   side by side with scikit-learn, openTSNE, PyTorch (creates a venv; slow)
 SHELL := /bin/bash

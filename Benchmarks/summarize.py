@@ -44,6 +44,8 @@ def main(path):
             if metric.startswith("Time") or metric.startswith("Throughput"):
                 continue
             custom.setdefault(name, {})[metric] = values["scorePercentiles"]["50.0"]
+    if not rows:
+        sys.exit("summarize.py: no benchmark ran (a --filter must match the whole name, e.g. --filter '.*kNN.*')")
     width = max(len(n) for n in rows) + 2
     print(f"{'benchmark':<{width}}{'median ms':>12}{'p90 ms':>10}{'GFLOP/s':>10}")
     for name, (med, _, p90) in rows.items():

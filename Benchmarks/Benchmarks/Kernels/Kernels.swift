@@ -162,4 +162,94 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.stopMeasurement()
     }
+
+    // MARK: PCA transform streamed: 1M × 100 float32 NPY (400 MB, in the page cache after the first
+    // read) through the same reader → transform → writer loop as `embedviz pca transform`.
+    let streamRows = 1_000_000, streamColumns = 100
+    let streaming = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .peakMemoryResident, .custom("input MB/s", polarity: .prefersLarger)],
+        timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 10)
+    Benchmark("PCA transform stream 1000000x100 f32 NPY → 2 columns threads=2", configuration: streaming) { benchmark in
+        Threads.set(2)
+        let directory = NSTemporaryDirectory()
+        let input = directory + "embedviz-bench-stream-1m.npy", output = directory + "embedviz-bench-stream-out.npy"
+        let sample = randomMatrix(20_000, streamColumns, seed: 12)
+        let model = try PCA(components: 2).fit(sample)
+        do {  // written in chunks, so the benchmark's own setup stays small too
+            let writer = try MatrixWriter(path: input, columns: streamColumns, rows: streamRows)
+            for _ in 0..<(streamRows / sample.rows) { try writer.write(sample) }
+            try writer.finish()
+        }
+        defer { unlink(input); unlink(output) }
+        for _ in benchmark.scaledIterations {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let reader = try MatrixReader(path: input)
+            let writer = try MatrixWriter(path: output, columns: 2, rows: reader.rows)
+            while let rows = try reader.next(maxRows: 65_536) { try writer.write(model.transform(rows)) }
+            try writer.finish()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            benchmark.measurement(.custom("input MB/s", polarity: .prefersLarger),
+                                  Int(Double(streamRows * streamColumns * 4) / 1e6 / seconds))
+        }
+    }
+
+    // MARK: kNN (the t-SNE affinities' first step): 10000 × 100, k = 90 (perplexity 30)
+    Benchmark("kNN exact 10000x100 k=90 threads=2", configuration: quick) { benchmark in
+        Threads.set(2)
+        for _ in benchmark.scaledIterations { blackHole(try NearestNeighbours.exact(points, k: 90)) }
+    }
+
+    // MARK: one training step (batch 32, the data-parallel split over 2 threads, as in training)
+    Benchmark("CNN one training step batch 32 threads=2", configuration: quick) { benchmark in
+        Threads.set(2)
+        let train = try MNIST.load(.train, from: mnistDirectory)
+        var model = TutorialCNN(seed: 1)
+        var adam: Adam? = Adam(parameterCount: TutorialCNN.parameterCount)
+        let parts = [CNNWorkspace(capacity: 16), CNNWorkspace(capacity: 16)]
+        parts[0].load(train, indices: Array(0..<16)[...])
+        parts[1].load(train, indices: Array(16..<32)[...])
+        Threads.setBLASThreads(1)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(FloatMode.flushingDenormals { model.trainingStep(parts: parts, rows: [16, 16], optimizer: &adam) })
+        }
+        benchmark.stopMeasurement()
+    }
+
+    // MARK: one t-SNE gradient evaluation per method, 10000 points, 2-D (3-D for Barnes–Hut too),
+    // on a map shaped like a converged one (10 clusters spread over ±40), P from 10000×100 data.
+    let affinities = try! Affinities.compute(points, perplexity: 30)
+    func clusteredMap(dimensions: Int) -> Embedding {
+        var generator = SeededGenerator(seed: 13)
+        var coordinates = [Double](repeating: 0, count: 10_000 * dimensions)
+        for i in 0..<10_000 {
+            let cluster = Double(i % 10) * 2 * Double.pi / 10
+            for c in 0..<dimensions {
+                let centre = c == 0 ? 30 * cos(cluster) : c == 1 ? 30 * sin(cluster) : 10 * cos(3 * cluster)
+                coordinates[i * dimensions + c] = centre + 4 * generator.normal()
+            }
+        }
+        return Embedding(count: 10_000, dimensions: dimensions, coordinates: coordinates)
+    }
+    func gradientBenchmark(_ name: String, dimensions: Int, _ make: @escaping () -> any RepulsiveForces) {
+        Benchmark("t-SNE gradient \(name) 10000 points \(dimensions)-D threads=2", configuration: quick) { benchmark in
+            Threads.set(2)
+            let y = clusteredMap(dimensions: dimensions)
+            var repulsion = make()
+            var attractive = [Double](repeating: 0, count: y.coordinates.count)
+            var repulsive = [Double](repeating: 0, count: y.coordinates.count)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                repulsion.prepare(y)
+                let z = repulsion.compute(y, into: &repulsive)
+                for i in attractive.indices { attractive[i] = 0 }
+                blackHole(Attraction.add(affinities, y, exaggeration: 1, to: &attractive, klTerms: false) + z)
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+    gradientBenchmark("exact", dimensions: 2) { ExactRepulsion() }
+    gradientBenchmark("Barnes-Hut θ=0.5", dimensions: 2) { BarnesHutRepulsion(theta: 0.5) }
+    gradientBenchmark("Barnes-Hut θ=0.5", dimensions: 3) { BarnesHutRepulsion(theta: 0.5) }
+    gradientBenchmark("FFT", dimensions: 2) { FFTRepulsion() }
 }
