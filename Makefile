@@ -4,6 +4,7 @@
 #   make bench   kernel benchmarks (release), summarised with medians and ratios;
 #                BENCH_ARGS='--filter ".*kNN.*"' runs a subset (the regex must match the whole name)
 #   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60)
+#   make docs    the man page and bash/zsh/fish completion scripts, into .build/share
 #   make bench-compare   side by side with scikit-learn, openTSNE, PyTorch (creates a venv; slow)
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -13,7 +14,7 @@ DEMO_DIR ?= runs/demo
 RELEASE_BIN := .build/release/embedviz
 BENCH_RESULTS := Benchmarks/.build/results
 
-.PHONY: all deps data build test bench bench-compare demo fuzz examples clean
+.PHONY: all deps data build test bench bench-compare demo docs fuzz examples clean
 
 all: build
 
@@ -38,6 +39,13 @@ bench: deps data
 
 demo: build data
 	$(RELEASE_BIN) demo --data $(DATA_DIR) --out $(DEMO_DIR) $(DEMO_ARGS)
+
+# The man page (swift-argument-parser's generate-manual plugin) and shell completion scripts.
+docs: build
+	@mkdir -p .build/share/man/man1 .build/share/completions
+	$(SWIFT) package --allow-writing-to-directory .build/share/man/man1 generate-manual --output-directory .build/share/man/man1
+	for shell in bash zsh fish; do $(RELEASE_BIN) --generate-completion-script $$shell > .build/share/completions/embedviz.$$shell; done
+	@echo "man: man -l .build/share/man/man1/embedviz.1   bash: source .build/share/completions/embedviz.bash"
 
 # Side by side with scikit-learn, openTSNE and PyTorch (not in CI: slow). Uses runs/demo's embeddings.
 bench-compare: build data

@@ -116,4 +116,14 @@ import Testing
             #expect(t.status == 0)
         }
     }
+
+    @Test("completion scripts name every subcommand, for bash, zsh and fish", arguments: ["bash", "zsh", "fish"])
+    func completions(shell: String) {
+        let result = embedviz(["--generate-completion-script", shell])
+        #expect(result.status == 0)
+        for command in ["info", "train", "evaluate", "embed", "pca", "tsne", "plot", "export", "demo"] {
+            #expect(result.stdout.contains(command), "\(shell) completion lacks \(command)")
+        }
+        #expect(result.stdout.contains("perplexity"))  // an option of a nested command
+    }
 }
