@@ -5,6 +5,7 @@
 #                BENCH_ARGS='--filter ".*kNN.*"' runs a subset (the regex must match the whole name)
 #   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60)
 #   make docs    the man page and bash/zsh/fish completion scripts, into .build/share
+#   make scaleout-demo   sharded PCA as Spark map/reduce tasks (PySpark local mode; installs Java + a venv)
 #   make bench-compare   side by side with scikit-learn, openTSNE, PyTorch (creates a venv; slow)
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -14,7 +15,7 @@ DEMO_DIR ?= runs/demo
 RELEASE_BIN := .build/release/embedviz
 BENCH_RESULTS := Benchmarks/.build/results
 
-.PHONY: all deps data build test bench bench-compare demo docs fuzz examples clean
+.PHONY: all deps data build test bench bench-compare demo docs scaleout-demo fuzz examples clean
 
 all: build
 
@@ -46,6 +47,10 @@ docs: build
 	$(SWIFT) package --allow-writing-to-directory .build/share/man/man1 generate-manual --output-directory .build/share/man/man1
 	for shell in bash zsh fish; do $(RELEASE_BIN) --generate-completion-script $$shell > .build/share/completions/embedviz.$$shell; done
 	@echo "man: man -l .build/share/man/man1/embedviz.1   bash: source .build/share/completions/embedviz.bash"
+
+# Sharded PCA run as the map and reduce tasks of Spark in local mode (not in CI; see scripts/scaleout/).
+scaleout-demo: build data
+	scripts/scaleout/run.sh --embedviz $(RELEASE_BIN) --data $(DATA_DIR)
 
 # Side by side with scikit-learn, openTSNE and PyTorch (not in CI: slow). Uses runs/demo's embeddings.
 bench-compare: build data
