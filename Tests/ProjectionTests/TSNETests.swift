@@ -166,6 +166,20 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
         }
     }
 
+    /// Regression: the SIMD sum read eight lanes at a time and zeroed only the masses of the lanes
+    /// past the end, so a NaN left in that (reused, uninitialised) memory made 0 × NaN = NaN and the
+    /// whole embedding NaN — seen about once in five test runs, when tests ran concurrently.
+    @Test("the interaction list's padding lanes never leak into the sum")
+    func paddingLanes() {
+        let list = BarnesHutRepulsion.InteractionList()
+        for _ in 0..<16 { list.append(SIMD4<Float>(repeating: .nan), mass: 1) }
+        list.reset()
+        list.append(SIMD4<Float>(1, 0, 0, 0), mass: 2)
+        let (force, z) = list.sum(at: SIMD4<Float>())
+        // One body of mass 2 at distance 1: w = 1/2, Σ m·w = 1, Σ m·w²·(p − q) = 2 · 1/4 · (−1, 0, 0).
+        #expect(z == 1 && force == SIMD4<Double>(-0.5, 0, 0, 0))
+    }
+
     @Test("coincident points do not break the tree")
     func duplicates() {
         let y = Embedding(count: 5, dimensions: 2, coordinates: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])

@@ -231,8 +231,9 @@ public struct BarnesHutRepulsion: RepulsiveForces {
         func sum(at p: SIMD4<Float>) -> (SIMD4<Double>, Double) {
             let (px, py, pz) = (SIMD8<Float>(repeating: p.x), SIMD8<Float>(repeating: p.y), SIMD8<Float>(repeating: p.z))
             var (fx, fy, fz, zs) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-            // Lanes past the end get mass 0 (the buffers always hold eight more entries).
-            for l in count..<((count + 7) / 8 * 8) { mass[l] = 0 }
+            // Lanes past the end get mass 0 *and* coordinates 0 (the buffers always hold eight more
+            // entries): the memory is uninitialised, and 0 × a garbage NaN coordinate would be NaN.
+            for l in count..<((count + 7) / 8 * 8) { (x[l], y[l], z[l], mass[l]) = (0, 0, 0, 0) }
             var e = 0
             while e < count {
                 let dx = px - UnsafeRawPointer(x + e).loadUnaligned(as: SIMD8<Float>.self)

@@ -147,7 +147,7 @@ public struct TSNE: Sendable {
         }
         let secondsAffinities = Date().timeIntervalSince(start)
         let initial = try initialEmbedding(x, initialization)
-        var result = optimise(affinities, initial: initial, method: method, progress: progress)
+        var result = try optimise(affinities, initial: initial, method: method, progress: progress)
         result.record.inputDimensions = x.columns
         result.record.secondsAffinities = secondsAffinities
         result.record.secondsTotal = Date().timeIntervalSince(start)
@@ -187,8 +187,10 @@ public struct TSNE: Sendable {
     }
 
     /// Gradient descent from `initial` on the affinities `p`.
+    /// - Throws: `EmbedVizError` (numerical) when the KL divergence stops being finite, instead of
+    ///   returning a map of NaNs.
     public func optimise(_ p: SparseAffinities, initial: Embedding, method: TSNEMethod,
-                         progress: (TSNEProgress) -> Void = { _ in }) -> TSNEResult {
+                         progress: (TSNEProgress) -> Void = { _ in }) throws(EmbedVizError) -> TSNEResult {
         let parameters = self.parameters
         let start = Date()
         let (n, d) = (initial.count, initial.dimensions)
@@ -274,6 +276,10 @@ public struct TSNE: Sendable {
             for k in 0..<(n * d) { gradient[k] -= repulsion[k] * inverseZ }
             if evaluate {
                 lastKL = klTerms + log(z)
+                guard lastKL!.isFinite else {
+                    throw EmbedVizError(.numerical, "t-SNE diverged: the KL divergence is \(lastKL!) at iteration \(iteration + 1)"
+                                        + " (method \(method.rawValue)); check the input for extreme values or lower the learning rate")
+                }
                 trace.append(.init(iteration: iteration + 1, kl: lastKL!))
             }
             // Gains (Jacobs 1988, as in bhtsne): grow where the gradient keeps its direction against
