@@ -2,9 +2,11 @@
 # Builds EmbedViz's libFuzzer targets (with AddressSanitizer) and runs each for FUZZ_SECONDS
 # (default 60). Seed corpora come from real files: the NumPy-made test fixtures, CSV samples, and a
 # checkpoint and a PCA model written by embedviz itself. Crashing inputs land in Crashes/<target>/;
-# keep them (git add) — Tests/DatasetsTests replays every file there as a regression test.
+# keep them (git add) — Tests/CLITests/FuzzRegressionTests.swift replays every file there.
+# Each target's full log is in .build/logs/<target>.log; the summary shows executions and coverage.
 #
-#   make fuzz                                   # all targets, 60 s each
+#   make fuzz                                   # all targets, 60 s each, one after the other
+#   FUZZ_SECONDS=600 FUZZ_JOBS=2 make fuzz      # 10 minutes each, two at a time (one per core)
 #   FUZZ_SECONDS=600 FUZZ_TARGETS="FuzzIDX FuzzNPY" make fuzz
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,9 +33,19 @@ fi
 for t in $targets; do
     swift build -c debug --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --product "$t" 2>&1 | grep -E "error|Compiling $t|Build" || true
 done
-for t in $targets; do
+mkdir -p .build/logs
+run_one() {
+    local t=$1
     mkdir -p "Crashes/$t"
-    echo "== $t, $seconds s" >&2
     SWIFT_BACKTRACE=enable=no ".build/debug/$t" "$corpus/$t" -max_total_time="$seconds" -max_len=65536 \
-        -artifact_prefix="Crashes/$t/" -print_final_stats=1 2>&1 | grep -E "^#|stat::|Done|ERROR|SUMMARY|crash" | tail -12
+        -artifact_prefix="Crashes/$t/" -print_final_stats=1 > ".build/logs/$t.log" 2>&1
+}
+export -f run_one
+export seconds corpus
+status=0
+printf '%s\n' $targets | xargs -P "${FUZZ_JOBS:-1}" -I{} bash -c 'run_one {}' || status=$?
+for t in $targets; do
+    echo "== $t ($seconds s)"
+    grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|crash-|Test unit written" ".build/logs/$t.log" | tail -6
 done
+exit $status

@@ -6,7 +6,7 @@ import NeuralNet
 
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Embed the test set with injected noise images: the tutorial's outlier experiment.",
+        abstract: "Embed MNIST images (the test set with injected noise images, by default): the tutorial's outlier experiment.",
         discussion: """
             Replaces --noise test images at that many *distinct* random indices with uniform noise \
             (pixels uniform in 0…255, label 10 = "noise"), runs the model in evaluation mode and writes:
@@ -21,6 +21,8 @@ struct Embed: ParsableCommand {
             Examples:
               embedviz embed --checkpoint runs/cnn/best.ckpt --noise 1000 --noise-seed 19 --out runs/cnn/embed
               embedviz embed --random-weights --seed 7 --out runs/random/embed     # the untrained control
+              embedviz embed --checkpoint runs/cnn/best.ckpt --split train --sample 10000 --noise 0 --out runs/cnn/train-embed
+                # in-distribution reference rows for `embedviz metrics --reference`
             """)
 
     @Option(help: ArgumentHelp("A checkpoint written by `embedviz train` (or use --random-weights).", valueName: "path"))
@@ -29,7 +31,11 @@ struct Embed: ParsableCommand {
     var randomWeights = false
     @Option(help: "Seed of the random-weights model.") var seed: UInt64 = 1
     @OptionGroup var data: DataOptions
-    @Option(help: "Test images to replace with uniform noise (label 10).") var noise = 1000
+    @Option(help: "Which MNIST split to embed.") var split: MNIST.Split = .test
+    @Option(help: ArgumentHelp("Embed a seeded random subset of this many images of the split (in index order).", valueName: "n"))
+    var sample: Int?
+    @Option(help: "Seed of the subset.") var sampleSeed: UInt64 = 1
+    @Option(help: "Images to replace with uniform noise (label 10).") var noise = 1000
     @Option(help: "Seed choosing the noise images and their pixels.") var noiseSeed: UInt64 = 19
     @Option(help: "Which layer's output to write.") var layer: TutorialCNN.Layer = .fc1
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
@@ -49,15 +55,23 @@ struct Embed: ParsableCommand {
         if (checkpoint == nil) == !randomWeights {
             throw ValidationError("give either --checkpoint PATH or --random-weights")
         }
+        if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
     }
 
     func run() throws {
         common.apply()
         let model = try randomWeights ? TutorialCNN(seed: seed) : CheckpointFile.read(checkpoint!).model
-        let test = try MNIST.load(.test, from: data.data)
+        var images = try MNIST.load(split, from: data.data)
+        var chosen: [Int]?
+        if let sample, sample < images.count {
+            var generator = SeededGenerator(seed: sampleSeed)
+            chosen = generator.distinctIndices(sample, from: images.count).sorted()
+            images = images.subset(chosen!)
+        }
         try createDirectory(out)
         let start = Date()
-        let result = try NoisyEmbeddings(model: model, data: test, noise: noise, noiseSeed: noiseSeed, layer: layer)
+        var result = try NoisyEmbeddings(model: model, data: images, noise: noise, noiseSeed: noiseSeed, layer: layer)
+        if let chosen { result.metadata.index = chosen }  // the index in the split, not in the subset
         let seconds = Date().timeIntervalSince(start)
         let files = try EmbeddingFiles.write(result, to: out)
         let digits = (0..<result.metadata.count).filter { !result.metadata.isNoise[$0] }
@@ -70,3 +84,4 @@ struct Embed: ParsableCommand {
 }
 
 extension TutorialCNN.Layer: ExpressibleByArgument {}
+extension MNIST.Split: ExpressibleByArgument {}

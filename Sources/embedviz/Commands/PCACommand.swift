@@ -70,16 +70,30 @@ struct PCACommand: ParsableCommand {
         @Option(help: "Solver: auto, covariance or svd (auto: covariance when N ≥ 4·D).") var solver: PCASolver = .auto
         @Flag(help: "Scale each component to unit variance.") var whiten = false
         @Option(help: ArgumentHelp("Also save the fitted model (.npz).", valueName: "path")) var model: String?
+        @Option(name: .customLong("repeat"), help: ArgumentHelp(
+            "Fit and transform this many times and report the median time (for benchmarks: later runs are warm).",
+            valueName: "n"))
+        var repeats = 1
         @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            if repeats < 1 { throw ValidationError("--repeat must be at least 1") }
+        }
 
         func run() throws {
             common.apply()
             let reader = try input.reader()
             let x = try reader.readAll()
-            let start = Date()
-            let fitted = try PCA(components: components, solver: solver, whiten: whiten).fit(x)
-            let y = fitted.transform(x)
-            let seconds = Date().timeIntervalSince(start)
+            var times: [Double] = []
+            var result: (PCAModel, Matrix)?
+            for _ in 0..<repeats {
+                let start = Date()
+                let fitted = try PCA(components: components, solver: solver, whiten: whiten).fit(x)
+                result = (fitted, fitted.transform(x))
+                times.append(Date().timeIntervalSince(start))
+            }
+            let (fitted, y) = result!
+            let seconds = times.sorted()[times.count / 2]
             let toStdout = output.output == "-"
             if let path = output.output {
                 try MatrixWriter.write(y, to: path, format: output.format(inputFormat: reader.format))
