@@ -3,7 +3,8 @@
 #   make test    the test suite (debug build)
 #   make bench   kernel benchmarks (release), summarised with medians and ratios;
 #                BENCH_ARGS='--filter ".*kNN.*"' runs a subset (the regex must match the whole name)
-#   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60)
+#   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60; FUZZ_JOBS in parallel;
+#                FUZZ_MERGE=1 adds new coverage to Fuzz/Corpus, which `make test` replays)
 #   make docs    the man page and bash/zsh/fish completion scripts, into .build/share
 #   make scaleout-demo   sharded PCA as Spark map/reduce tasks (PySpark local mode; installs Java + a venv)
 #   make bench-compare   side by side with scikit-learn, openTSNE, PyTorch (creates a venv; slow)

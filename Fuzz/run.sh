@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds EmbedViz's libFuzzer targets (with AddressSanitizer) and runs each for FUZZ_SECONDS
-# (default 60). Seed corpora come from real files: the NumPy-made test fixtures, CSV samples, and a
-# checkpoint and a PCA model written by embedviz itself. Crashing inputs land in Crashes/<target>/;
-# keep them (git add) — Tests/CLITests/FuzzRegressionTests.swift replays every file there.
+# (default 60). Seeds: real files (the NumPy-made test fixtures, CSV samples, a checkpoint and a
+# PCA model written by embedviz itself) plus Corpus/<target>/, the coverage-minimised corpus earlier
+# runs grew (committed). Crashing inputs land in Crashes/<target>/; keep them (git add).
+# Tests/CLITests/FuzzRegressionTests.swift replays every file of Corpus/ and Crashes/ in `make test`.
 # Each target's full log is in .build/logs/<target>.log; the summary shows executions and coverage.
 #
 #   make fuzz                                   # all targets, 60 s each, one after the other
 #   FUZZ_SECONDS=600 FUZZ_JOBS=2 make fuzz      # 10 minutes each, two at a time (one per core)
 #   FUZZ_SECONDS=600 FUZZ_TARGETS="FuzzIDX FuzzNPY" make fuzz
+#   FUZZ_MERGE=1 make fuzz                      # afterwards, merge new coverage into Corpus/ (commit it)
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
@@ -16,6 +18,9 @@ corpus=.build/corpus
 fixtures=../Tests/DatasetsTests/Fixtures
 
 mkdir -p "$corpus"/{FuzzIDX,FuzzNPY,FuzzCSV,FuzzCheckpoint,FuzzPCAModel}
+for t in FuzzIDX FuzzNPY FuzzCSV FuzzCheckpoint FuzzPCAModel; do
+    if [ -d "Corpus/$t" ]; then cp Corpus/"$t"/* "$corpus/$t/" 2>/dev/null || true; fi
+done
 cp "$fixtures"/*.idx "$corpus/FuzzIDX/"
 cp "$fixtures"/*.npy "$corpus/FuzzNPY/"
 printf '\x00a,b,c\n1,2,3\n4.5,-6e-3,nan\n' > "$corpus/FuzzCSV/header.csv"
@@ -46,6 +51,11 @@ status=0
 printf '%s\n' $targets | xargs -P "${FUZZ_JOBS:-1}" -I{} bash -c 'run_one {}' || status=$?
 for t in $targets; do
     echo "== $t ($seconds s)"
-    grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|crash-|Test unit written" ".build/logs/$t.log" | tail -6
+    grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|crash-|Test unit written" \
+        ".build/logs/$t.log" | tail -6
+    if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+        mkdir -p "Corpus/$t"
+        SWIFT_BACKTRACE=enable=no ".build/debug/$t" -merge=1 -max_len=65536 "Corpus/$t" "$corpus/$t" 2>&1 | grep "MERGE-OUTER: .* new files" || true
+    fi
 done
 exit $status
