@@ -393,12 +393,40 @@ final class TextRows {
         }
         guard lo < hi else { return nil }
         return buffer.withUnsafeBufferPointer { p -> Float? in
+            if let value = DecimalFloat.parse(p.baseAddress! + lo, count: hi - lo) { return value }
             let start = UnsafeMutablePointer(mutating: p.baseAddress! + lo)
             let base = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
             var end: UnsafeMutablePointer<CChar>?
             let value = strtof(base, &end)
             guard let end, UnsafeRawPointer(end) == UnsafeRawPointer(p.baseAddress! + hi) else { return nil }
             return value
+        }
+    }
+
+    /// The fast path of a data line: exactly `count` fields, each a plain decimal that
+    /// `DecimalFloat` converts (optionally padded with spaces; its values are always finite). Returns
+    /// false, having written garbage into `out`, when any field needs the general path (quotes,
+    /// `nan`, hex, many digits, …) or the line is wrong; the caller then parses it again fully,
+    /// which also finds and names any error.
+    private func parsePlainFields(_ line: Range<Int>, into out: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        buffer.withUnsafeBufferPointer { p -> Bool in
+            let base = p.baseAddress!
+            var start = line.lowerBound
+            var c = 0
+            while true {
+                var end = start
+                while end < line.upperBound, base[end] != delimiter { end += 1 }
+                guard c < count else { return false }
+                var (lo, hi) = (start, end)
+                while lo < hi, base[lo] == 32 { lo += 1 }
+                while hi > lo, base[hi - 1] == 32 { hi -= 1 }
+                guard let value = DecimalFloat.parse(base + lo, count: hi - lo) else { return false }
+                out[c] = value
+                c += 1
+                if end == line.upperBound { break }
+                start = end + 1
+            }
+            return c == count
         }
     }
 
@@ -410,6 +438,7 @@ final class TextRows {
     }
 
     private func parseFields(_ line: Range<Int>, into out: UnsafeMutablePointer<Float>, count: Int? = nil) throws {
+        if parsePlainFields(line, into: out, count: count ?? columns) { return }
         let fields = splitFields(line)
         let expected = count ?? columns
         guard fields.count == expected else {

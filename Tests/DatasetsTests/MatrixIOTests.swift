@@ -216,3 +216,62 @@ func fixtureFloats(_ count: Int) -> [Float] { (0..<count).map { Float($0) * 0.5 
         #expect(missing == "cannot write: the directory does not exist (/nonexistent-dir/out.txt)")
     }
 }
+
+/// The fast decimal path of the CSV reader against glibc's `strtof` (correctly rounded), bit for bit.
+@Suite struct DecimalFloatTests {
+    func strtofValue(_ text: String) -> Float? {
+        text.withCString { base -> Float? in
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtof(base, &end)
+            return end.map { $0 - UnsafeMutablePointer(mutating: base) } == text.utf8.count ? value : nil
+        }
+    }
+
+    func fast(_ text: String) -> Float? {
+        Array(text.utf8).withUnsafeBufferPointer { DecimalFloat.parse($0.baseAddress!, count: $0.count) }
+    }
+
+    /// Every string the fast path accepts must convert exactly as strtof does.
+    func check(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        guard let value = fast(text) else { return false }
+        let reference = strtofValue(text)
+        #expect(reference?.bitPattern == value.bitPattern, "\(text): fast \(value), strtof \(String(describing: reference))",
+                sourceLocation: sourceLocation)
+        return true
+    }
+
+    @Test("hand-picked cases: signs, zeros, exponents, and the inputs the fast path must refuse")
+    func handPicked() {
+        for text in ["0", "-0", "+1", "1.", ".5", "-.5", "3.14159265", "1e10", "1E-10", "1.5e+3", "0.000123", "007",
+                     "123456789", "-9.99999944e-39" /* just above subnormal? refused or exact */, "3.4028235e38",
+                     "1.17549435e-38", "0.1", "0.3", "16777216", "9007199254740992"] {
+            _ = check(text)
+        }
+        #expect(fast("-0")?.sign == .minus)
+        // 2²⁴ + 1 is exactly halfway between two Floats: the Double is a midpoint, strtof decides.
+        #expect(fast("16777217") == nil && strtofValue("16777217") == 16_777_216)
+        // Not plain decimals, or beyond the fast path: nil (strtof decides).
+        for text in ["", ".", "-", "e5", "1e", "1e+", "nan", "inf", "0x1p3", "1,5", "1 2", "12345678901234567890",
+                     "1e23", "1e-23", "1e-40", "4e38", "9007199254740993"] {
+            #expect(fast(text) == nil, "\(text)")
+        }
+    }
+
+    @Test("200,000 random values in the writer's format and in %.7g / %.9g / %.12g agree with strtof bit for bit")
+    func random() {
+        var rng = SeededGenerator(seed: 5)
+        var accepted = 0, total = 0
+        for k in 0..<50_000 {
+            // Magnitudes from 1e-30 to 1e30, both signs.
+            let magnitude = Float.random(in: -30...30, using: &rng)
+            let value = Float.random(in: -1...1, using: &rng) * Float(pow(10, Double(magnitude)))
+            for text in [value.description, String(format: "%.7g", value), String(format: "%.9g", value),
+                         String(format: "%.12g", Double(value) * (k % 2 == 0 ? 1 : 1.0000001))] {
+                total += 1
+                if check(text) { accepted += 1 }
+            }
+        }
+        // Exponents beyond ±22 are outside the fast path; the others (about 3 in 4) must take it.
+        #expect(accepted > total / 2, "fast path took \(accepted) of \(total)")
+    }
+}
