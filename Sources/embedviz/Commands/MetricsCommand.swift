@@ -174,13 +174,14 @@ struct MetricsCommand: ParsableCommand {
 
     func printTable(_ s: Summary, stdoutCarriesData: Bool) {
         let say = { (line: String) in common.say(line, stdoutCarriesData: stdoutCarriesData) }
-        say("\(s.rows)×\(s.columns) rows" + (s.reference_rows.map { ", reference \($0) rows" } ?? "")
+        say("\(s.rows) rows × \(s.columns) columns" + (s.reference_rows.map { ", reference \($0) rows" } ?? "")
             + String(format: "  (%.2f s)", s.seconds))
         say("outlier detection:")
         for d in s.detections {
             if let q = d.quality {
-                say(String(format: "  %-48@ precision %.3f  recall %.3f  (top %d of %d, %d known)  AUROC %.4f",
-                           d.method as NSString, q.precision, q.recall, q.flagged, q.points, q.outliers, q.auroc))
+                say("  " + d.method.padding(toLength: max(48, d.method.count), withPad: " ", startingAt: 0)
+                    + String(format: " precision %.3f  recall %.3f  (top %d of %d, %d known)  AUROC %.4f",
+                             q.precision, q.recall, q.flagged, q.points, q.outliers, q.auroc))
             } else {
                 say("  \(d.method)  (no known outliers in the metadata to score it against)")
             }
