@@ -144,8 +144,19 @@ public enum MemoryBudget {
         return min(Int(ProcessInfo.processInfo.physicalMemory / 2), 16 << 30)
     }
 
-    public static var bytes: Int { setting.withLock { $0 } }
+    /// A budget for the current task and the tasks it creates only (see `withBudget`).
+    @TaskLocal private static var scoped: Int?
+
+    /// The budget in effect: the innermost `withBudget`, else the process-wide setting.
+    public static var bytes: Int { scoped ?? setting.withLock { $0 } }
+    /// Sets the process-wide budget.
     public static func set(bytes: Int) { setting.withLock { $0 = max(0, bytes) } }
+
+    /// Runs `body` with a different budget for the current task only, leaving work that runs
+    /// concurrently elsewhere (e.g. other tests in the same process) under the process-wide one.
+    public static func withBudget<R>(bytes: Int, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(max(0, bytes), operation: body)
+    }
 
     /// Throws when `bytes` exceed the budget, naming the step, the size and the alternative.
     public static func check(_ bytes: Int, for step: String, alternative: String) throws(EmbedVizError) {

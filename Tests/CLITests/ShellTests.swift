@@ -121,9 +121,18 @@ import Testing
     func completions(shell: String) {
         let result = embedviz(["--generate-completion-script", shell])
         #expect(result.status == 0)
-        for command in ["info", "train", "evaluate", "embed", "pca", "tsne", "plot", "export", "demo"] {
+        for command in ["info", "train", "evaluate", "embed", "pca", "tsne", "metrics", "plot", "export", "demo"] {
             #expect(result.stdout.contains(command), "\(shell) completion lacks \(command)")
         }
         #expect(result.stdout.contains("perplexity"))  // an option of a nested command
+    }
+
+    @Test("--threads reaches OpenBLAS: embedviz info --threads 1 reports 1 thread, for us and for OpenBLAS")
+    func threadsOption() throws {
+        let result = embedviz(["info", "--threads", "1", "--json", "-"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let info = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect(info["threads"] as? Int == 1)
+        #expect((info["blas"] as! [String: Any])["threads"] as? Int == 1)
     }
 }

@@ -26,14 +26,14 @@ import Testing
 }
 
 @Suite(.serialized) struct ThreadsTests {
-    @Test("the thread setting reaches OpenBLAS and can be restored")
+    /// (`Threads.set` itself is checked through `embedviz info --threads 1` in CLITests: changing
+    /// the process-wide count here would change the partition of t-SNE tests running concurrently,
+    /// whose determinism test compares bits.)
+    @Test("withBLASThreads reaches OpenBLAS and restores the configured count")
     func setting() {
         let before = Threads.count
-        Threads.set(1)
-        #expect(Threads.count == 1 && BLASInfo.current.threads == 1)
         Threads.withBLASThreads(1) { #expect(BLASInfo.current.threads == 1) }
-        Threads.set(before)
-        #expect(Threads.count == before)
+        #expect(Threads.count == before && BLASInfo.current.threads == before)
     }
 
     @Test("chunk ranges partition the work exactly", arguments: [(10, 3), (2, 5), (0, 2), (1000, 7)])
@@ -55,12 +55,15 @@ import Testing
 
     @Test("the memory guard names the step, the size and the alternative")
     func memoryGuard() {
-        let saved = MemoryBudget.bytes
-        MemoryBudget.set(bytes: 1 << 20)
-        defer { MemoryBudget.set(bytes: saved) }
-        #expect(throws: EmbedVizError.input("exact t-SNE would need 2.0 MiB of working memory, over the budget of 1.0 MiB; use --method bh")) {
-            try MemoryBudget.check(2 << 20, for: "exact t-SNE", alternative: "use --method bh")
+        let processWide = MemoryBudget.bytes
+        // Scoped to this test's task: tests running concurrently keep the process-wide budget.
+        MemoryBudget.withBudget(bytes: 1 << 20) {
+            #expect(MemoryBudget.bytes == 1 << 20)
+            #expect(throws: EmbedVizError.input("exact t-SNE would need 2.0 MiB of working memory, over the budget of 1.0 MiB; use --method bh")) {
+                try MemoryBudget.check(2 << 20, for: "exact t-SNE", alternative: "use --method bh")
+            }
+            #expect(throws: Never.self) { try MemoryBudget.check(1 << 19, for: "x", alternative: "y") }
         }
-        #expect(throws: Never.self) { try MemoryBudget.check(1 << 19, for: "x", alternative: "y") }
+        #expect(MemoryBudget.bytes == processWide)
     }
 }

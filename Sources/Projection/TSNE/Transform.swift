@@ -122,6 +122,10 @@ public struct TSNETransform: Sendable {
                 y[e] += update[e]
             }
         }
+        // Never hand back a non-finite map (the optimiser checks its KL; this loop has none).
+        if let bad = y.firstIndex(where: { !Float($0).isFinite }) {
+            throw EmbedVizError(.numerical, "t-SNE transform diverged: new point \(bad / d) has coordinate \(y[bad])")
+        }
         return Matrix(rows: m, columns: d, storage: y.map { Float($0) })
     }
 }
