@@ -128,6 +128,12 @@ public enum CheckpointFile {
             let base = raw.baseAddress! + 16 + headerLength
             return (0..<layout.count).map { Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
         }
+        // A valid checksum proves the file is what was written, not that the run was healthy.
+        if let bad = payload.firstIndex(where: { !$0.isFinite }) {
+            let tensor = layout.tensors.first { bad >= $0.offset && bad < $0.offset + $0.count }
+            throw fail("the checkpoint holds a non-finite value (\(payload[bad])) in tensor \(tensor?.name ?? "?")"
+                       + " at element \(bad - (tensor?.offset ?? 0)): it comes from a diverged run")
+        }
         func slice(_ name: String) -> [Float] { Array(payload[layout[name].range]) }
         let parameterCount = TutorialCNN.layout.count
         let model = TutorialCNN(parameters: Array(payload[0..<parameterCount]),

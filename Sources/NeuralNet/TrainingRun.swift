@@ -26,6 +26,7 @@ public struct TrainingRun {
                       progress: (TrainingProgress) -> Void = { _ in },
                       onEpoch: (EpochMetrics, _ isBest: Bool) -> Void = { _, _ in },
                       shouldStop: () -> Bool = { false }) throws -> Trainer {
+        let existed = FileManager.default.fileExists(atPath: directory)
         try createDirectory(directory)
         var checkpoint: Checkpoint?
         var config = config
@@ -44,6 +45,18 @@ public struct TrainingRun {
                 let s = trainer.state
                 throw EmbedVizError(.interrupted,
                                     "training interrupted at epoch \(s.epoch + 1), step \(s.step); saved last.ckpt — continue with `embedviz train --resume --out \(directory)`",
+                                    at: directory)
+            }
+            // A diverged run (a NaN or infinite loss) stops before writing anything for this epoch:
+            // the checkpoints of the earlier epochs stay as they were.
+            guard metrics.trainLoss.isFinite, metrics.validationLoss.isFinite else {
+                // Nothing to keep from a run that diverged in its first epoch: no empty run directory.
+                if !existed, (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true {
+                    try? FileManager.default.removeItem(atPath: directory)
+                }
+                throw EmbedVizError(.numerical,
+                                    "training diverged in epoch \(metrics.epoch): training loss \(metrics.trainLoss), validation loss \(metrics.validationLoss); "
+                                    + "the checkpoints of earlier epochs are kept — try a smaller --learning-rate",
                                     at: directory)
             }
             let isBest = trainer.state.bestEpoch == metrics.epoch

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Testing
 
@@ -122,6 +123,23 @@ let badInputs: [BadInput] = [
         write(bytes, d + "/run/best.ckpt")  // the checksum no longer matches either; the architecture is checked first
         return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
     }, message: "for another architecture"),
+    BadInput(name: "checkpoint of a diverged run (NaN weights, valid checksum)", setup: { d in
+        tinyMNIST(d + "/data")
+        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
+        var bytes = Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
+        // The first float of the payload (conv.weight[0]) becomes NaN; the CRC-32 is recomputed.
+        let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange((16 + headerLength)..<(20 + headerLength), with: $0) }
+        let crc = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((bytes.count - 4)..<bytes.count, with: $0) }
+        write(bytes, d + "/run/best.ckpt")
+        return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
+    }, message: "non-finite value (nan) in tensor conv.weight at element 0"),
+    BadInput(name: "training that diverges", setup: { d in
+        tinyMNIST(d + "/data")
+        return ["train", "--data", d + "/data", "--out", d + "/OUT", "--epochs", "2", "--train-size", "48", "--validation-size", "16",
+                "--learning-rate", "1e30", "--quiet"]
+    }, message: "training diverged in epoch 1"),
     BadInput(name: "missing input", setup: { d in
         ["pca", "--input", d + "/nothing-here.npy", "--output", d + "/OUT"]
     }, message: "no such file"),
