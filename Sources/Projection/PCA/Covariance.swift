@@ -119,23 +119,30 @@ public struct CovarianceAccumulator: Sendable, Equatable {
             shift = first.map { Float($0 / Double(rows)) }
         }
         let s = shift!
+        // Serial: the pass is memory-bound; two threads measured no faster end to end (70k×784).
         var sums = [Double](repeating: 0, count: d)
-        for i in 0..<rows {
-            let src = x + i * d, dst = shifted + i * d
-            for j in 0..<d {
-                let v = src[j] - s[j]
-                dst[j] = v
-                sums[j] += Double(v)
+        Profile.section("PCA shift rows") {
+            for i in 0..<rows {
+                let src = x + i * d, dst = shifted + i * d
+                for j in 0..<d {
+                    let v = src[j] - s[j]
+                    dst[j] = v
+                    sums[j] += Double(v)
+                }
             }
         }
         for j in 0..<d { shiftedSum[j] += sums[j] }
         var gram = [Float](unsafeUninitializedCapacity: d * d) { _, n in n = d * d }
         gram.withUnsafeMutableBufferPointer { g in
-            BLAS.syrk(.transposed, n: d, k: rows, alpha: 1, a: shifted, lda: d, beta: 0, c: g.baseAddress!, ldc: d)
-            shiftedCross.withUnsafeMutableBufferPointer { cp in
-                for a in 0..<d {
-                    let row = a * d
-                    for b in a..<d { cp[row + b] += Double(g[row + b]) }
+            Profile.section("PCA ssyrk") {
+                BLAS.syrk(.transposed, n: d, k: rows, alpha: 1, a: shifted, lda: d, beta: 0, c: g.baseAddress!, ldc: d)
+            }
+            Profile.section("PCA add to Double") {
+                shiftedCross.withUnsafeMutableBufferPointer { cp in
+                    for a in 0..<d {
+                        let row = a * d
+                        for b in a..<d { cp[row + b] += Double(g[row + b]) }
+                    }
                 }
             }
         }

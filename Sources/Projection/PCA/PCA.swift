@@ -132,7 +132,7 @@ public struct PCA: Sendable {
         let d = statistics.dimension
         let covariance = statistics.covariance
         let k = components
-        let (values, vectors) = try LAPACK.largestEigen(covariance, n: d, k: k)
+        let (values, vectors) = try Profile.section("PCA eigen") { try LAPACK.largestEigen(covariance, n: d, k: k) }
         let variance = values.prefix(k).map { max($0, 0) }
         var rows = Matrix(rows: k, columns: d)
         rows.withUnsafeMutableBufferPointer { p in
