@@ -42,7 +42,10 @@ mkdir -p .build/logs
 run_one() {
     local t=$1
     mkdir -p "Crashes/$t"
-    SWIFT_BACKTRACE=enable=no ".build/debug/$t" "$corpus/$t" -max_total_time="$seconds" -max_len=65536 \
+    # Checkpoints: a whole one (~1.1 MB) must fit, or nothing behind its length check is reached.
+    local max_len=65536
+    [ "$t" = FuzzCheckpoint ] && max_len=1200000
+    SWIFT_BACKTRACE=enable=no ".build/debug/$t" "$corpus/$t" -max_total_time="$seconds" -max_len="$max_len" \
         -artifact_prefix="Crashes/$t/" -print_final_stats=1 > ".build/logs/$t.log" 2>&1
 }
 export -f run_one
@@ -55,6 +58,7 @@ for t in $targets; do
         ".build/logs/$t.log" | tail -6
     if [ "${FUZZ_MERGE:-0}" = 1 ]; then
         mkdir -p "Corpus/$t"
+        # Corpus files stay small (≤ 64 KiB): the whole-checkpoint seed is made fresh by each run.
         SWIFT_BACKTRACE=enable=no ".build/debug/$t" -merge=1 -max_len=65536 "Corpus/$t" "$corpus/$t" 2>&1 | grep "MERGE-OUTER: .* new files" || true
     fi
 done
