@@ -183,7 +183,8 @@ struct MetricsCommand: ParsableCommand {
                     + String(format: " precision %.3f  recall %.3f  (top %d of %d, %d known)  AUROC %.4f",
                              q.precision, q.recall, q.flagged, q.points, q.outliers, q.auroc))
             } else {
-                say("  \(d.method)  (no known outliers in the metadata to score it against)")
+                say("  \(d.method)  " + (metadata == nil ? "(give --metadata with is_noise to score it against known outliers)"
+                                                         : "(no known outliers in the metadata to score it against)"))
             }
         }
         if !s.most_anomalous.isEmpty {
