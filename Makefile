@@ -42,10 +42,11 @@ bench: deps data
 demo: build data
 	$(RELEASE_BIN) demo --data $(DATA_DIR) --out $(DEMO_DIR) $(DEMO_ARGS)
 
-# The man page (swift-argument-parser's generate-manual plugin) and shell completion scripts.
+# The man page (scripts/manpage.py renders the CLI's own --experimental-dump-help, Unicode intact) and shell completions.
 docs: build
 	@mkdir -p .build/share/man/man1 .build/share/completions
-	$(SWIFT) package --allow-writing-to-directory .build/share/man/man1 generate-manual --output-directory .build/share/man/man1
+	$(RELEASE_BIN) --experimental-dump-help | $(PYTHON) scripts/manpage.py "$$($(RELEASE_BIN) --version)" > .build/share/man/man1/embedviz.1.tmp
+	mv .build/share/man/man1/embedviz.1.tmp .build/share/man/man1/embedviz.1
 	for shell in bash zsh fish; do $(RELEASE_BIN) --generate-completion-script $$shell > .build/share/completions/embedviz.$$shell; done
 	@echo "man: man -l .build/share/man/man1/embedviz.1   bash: source .build/share/completions/embedviz.bash"
 

@@ -135,4 +135,32 @@ import Testing
         #expect(info["threads"] as? Int == 1)
         #expect((info["blas"] as! [String: Any])["threads"] as? Int == 1)
     }
+
+    @Test("the man page (scripts/manpage.py over --experimental-dump-help) has every command and keeps Unicode")
+    func manPage() throws {
+        let dump = embedviz(["--experimental-dump-help"])
+        #expect(dump.status == 0)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/manpage.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "0.0-test"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(dump.stdout.utf8))
+        try input.fileHandleForWriting.close()
+        let page = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(page.hasPrefix(".TH EMBEDVIZ 1"))
+        for section in ["EMBEDVIZ DEMO", "EMBEDVIZ PCA FIT", "EMBEDVIZ PCA MERGE", "EMBEDVIZ TSNE TRANSFORM", "EMBEDVIZ METRICS",
+                        "EMBEDVIZ EXPORT PROJECTOR"] {
+            #expect(page.contains(".SH \"\(section)\""), "no section \(section)")
+        }
+        // What generate-manual used to drop: "16×26×26" came out as "162626".
+        #expect(page.contains("(16×26×26)") && page.contains("Linear(2704→100)"))
+        #expect(page.contains("\\-\\-perplexity"))
+    }
 }
