@@ -54,11 +54,9 @@ extension TutorialStudy {
             var maps: [StudyMeasurements.Map] = []
             for (name, map) in [("PCA 2-D", view.pca2D), ("t-SNE 2-D", view.tsne2D.embedding)] +
                 (view.tsne3D.map { [("t-SNE 3-D", $0.embedding)] } ?? []) {
-                let preservation = try NeighbourhoodPreservation.measure(input: features, projection: map, k: 10,
-                                                                         sampleSize: sample < features.rows ? sample : nil, seed: 0)
-                let knn = try KNNClassification.leaveOneOut(map, labels: meta.target, k: 10)
-                let clusters = try DBSCAN.automatic(for: map).fit(map)
-                let ari = AdjustedRandIndex.score(clusters.labels, meta.target)
+                let quality = try ProjectionQuality.measure(input: features, projection: map, labels: meta.target, k: 10,
+                                                            sampleSize: sample < features.rows ? sample : nil, seed: 0)
+                let clusters = quality.clusters!  // labels given, maps of 2 or 3 dimensions
                 // How cleanly the injected noise gets a cluster of its own: the largest share of the noise
                 // in one cluster, times the share of that cluster that is noise.
                 var purity = 0.0
@@ -67,8 +65,9 @@ extension TutorialStudy {
                     let noise = members.filter { meta.isNoise[$0] }.count
                     purity = max(purity, Double(noise) / Double(max(flagged, 1)) * Double(noise) / Double(max(members.count, 1)))
                 }
-                maps.append(.init(name: name, preservation: preservation, knnAccuracy: knn.accuracy, clusters: clusters.clusterCount,
-                                  adjustedRandIndex: ari, noiseClusterPurity: purity))
+                maps.append(.init(name: name, preservation: quality.preservation, knnAccuracy: quality.knnAccuracy!,
+                                  clusters: clusters.clusterCount, adjustedRandIndex: quality.adjustedRandIndex!,
+                                  noiseClusterPurity: purity))
             }
             let top = RankedSamples.order(toTraining, top: 32)
             let main = detections[0].quality

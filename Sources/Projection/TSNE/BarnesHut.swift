@@ -295,6 +295,15 @@ public struct BarnesHutRepulsion: RepulsiveForces {
             low.replace(with: p, where: p .< low)
             high.replace(with: p, where: p .> high)
         }
+        collect(box: low, high, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
+    }
+
+    /// The interaction list of the box `low…high`: a cell is accepted as one body when its side is
+    /// below θ times its centre of mass's distance to the box (0 inside it); leaves that cannot be
+    /// accepted give their points.
+    @inline(__always)
+    static func collect(box low: SIMD4<Float>, _ high: SIMD4<Float>, tree: Tree, thetaSquared: Float,
+                        list: InteractionList, stack: inout [Int32]) {
         list.reset()
         tree.nodes.withUnsafeBufferPointer { nodes in
             var top = 1
@@ -309,8 +318,8 @@ public struct BarnesHutRepulsion: RepulsiveForces {
                     }
                     continue
                 }
-                // Squared distance from the centre of mass to the group's box (0 inside it). (The
-                // stdlib's generic pointwiseMax was not inlined here: a call per node.)
+                // Squared distance from the centre of mass to the box. (The stdlib's generic
+                // pointwiseMax was not inlined here: a call per node.)
                 var outside = low - node.centreOfMass
                 let above = node.centreOfMass - high
                 outside.replace(with: above, where: above .> outside)
@@ -331,34 +340,11 @@ public struct BarnesHutRepulsion: RepulsiveForces {
     }
 
     /// Σⱼ wⱼ²(y − yⱼ) and Σⱼ wⱼ from the tree's points to any position `y` (the tree's own points are
-    /// not excluded): the repulsion a new point feels from a fixed map.
+    /// not excluded): the repulsion a new point feels from a fixed map. The box of one point is the
+    /// point, so its distance to a cell is |y − centre of mass|: the per-point criterion.
     static func repulsion(at position: SIMD4<Float>, tree: Tree, thetaSquared: Float, list: InteractionList,
                           stack: inout [Int32]) -> (SIMD4<Double>, Double) {
-        list.reset()
-        tree.nodes.withUnsafeBufferPointer { nodes in
-            var top = 1
-            stack[0] = 0
-            while top > 0 {
-                top -= 1
-                let node = nodes[Int(stack[top])]
-                if node.count == 0 { continue }
-                if node.childCount == 0 {
-                    for e in Int(node.pointStart)..<(Int(node.pointStart) + Int(node.count)) { list.append(tree.sorted[e], mass: 1) }
-                    continue
-                }
-                let delta = position - node.centreOfMass
-                if node.sideSquared < thetaSquared * (delta * delta).sum() {
-                    list.append(node.centreOfMass, mass: Float(node.count))
-                } else {
-                    let needed = top + Int(node.childCount)
-                    if needed > stack.count { stack.append(contentsOf: repeatElement(0, count: needed - stack.count + 64)) }
-                    for c in 0..<Int(node.childCount) {
-                        stack[top] = node.firstChild + Int32(c)
-                        top += 1
-                    }
-                }
-            }
-        }
+        collect(box: position, position, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
         return list.sum(at: position)
     }
 }

@@ -142,19 +142,11 @@ struct MetricsCommand: ParsableCommand {
         // Projection quality.
         var mapQuality: MapQuality?
         if let map {
-            let subsample = sample > 0 && sample < x.rows ? sample : nil
-            let preservation = try NeighbourhoodPreservation.measure(input: x, projection: map, k: k, sampleSize: subsample, seed: 0)
-            var quality = MapQuality(dimensions: map.columns, preservation: preservation)
-            if let meta {
-                quality.knn_accuracy = try KNNClassification.leaveOneOut(map, labels: meta.target, k: k).accuracy
-                if map.columns <= 3 {
-                    let clusters = try DBSCAN.automatic(for: map).fit(map)
-                    quality.clusters = clusters.clusterCount
-                    quality.cluster_noise_points = clusters.noiseCount
-                    quality.adjusted_rand_index = AdjustedRandIndex.score(clusters.labels, meta.target)
-                }
-            }
-            mapQuality = quality
+            let q = try ProjectionQuality.measure(input: x, projection: map, labels: meta?.target, k: k,
+                                                  sampleSize: sample > 0 && sample < x.rows ? sample : nil, seed: 0)
+            mapQuality = MapQuality(dimensions: map.columns, preservation: q.preservation, knn_accuracy: q.knnAccuracy,
+                                    clusters: q.clusters?.clusterCount, cluster_noise_points: q.clusters?.noiseCount,
+                                    adjusted_rand_index: q.adjustedRandIndex)
         }
 
         if let scores {

@@ -1,0 +1,32 @@
+import Linalg
+
+/// Everything measured about one map (projection) of an input: neighbourhood preservation, and,
+/// when labels are known, how well the map separates them — leave-one-out kNN accuracy and the
+/// DBSCAN clusters of the map (automatic ε) with their adjusted Rand index against the labels.
+/// One definition for the study's report and `embedviz metrics`.
+public struct ProjectionQuality: Sendable {
+    public var preservation: NeighbourhoodPreservation
+    /// Leave-one-out k-NN accuracy of the labels in the map (nil without labels).
+    public var knnAccuracy: Double?
+    /// DBSCAN of the map (nil without labels, or for maps of more than 3 dimensions).
+    public var clusters: DBSCANResult?
+    /// Adjusted Rand index of `clusters` against the labels (DBSCAN's noise is one more group).
+    public var adjustedRandIndex: Double?
+
+    /// - Parameters: `k` neighbours for preservation and accuracy; preservation on a seeded
+    ///   `sampleSize` subsample when given (see `NeighbourhoodPreservation.measure`).
+    public static func measure(input: Matrix, projection: Matrix, labels: [Int]?, k: Int = 10, sampleSize: Int? = nil,
+                               seed: UInt64 = 0) throws(EmbedVizError) -> ProjectionQuality {
+        let preservation = try NeighbourhoodPreservation.measure(input: input, projection: projection, k: k,
+                                                                 sampleSize: sampleSize, seed: seed)
+        var quality = ProjectionQuality(preservation: preservation)
+        guard let labels else { return quality }
+        quality.knnAccuracy = try KNNClassification.leaveOneOut(projection, labels: labels, k: k).accuracy
+        if projection.columns <= 3 {
+            let clusters = try DBSCAN.automatic(for: projection).fit(projection)
+            quality.clusters = clusters
+            quality.adjustedRandIndex = AdjustedRandIndex.score(clusters.labels, labels)
+        }
+        return quality
+    }
+}
