@@ -98,41 +98,30 @@ let badInputs: [BadInput] = [
         return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--dimensions", "3", "--method", "fft", "--perplexity", "5"]
     }, message: "FFT-interpolation t-SNE supports 1 or 2 dimensions, not 3"),
     BadInput(name: "truncated checkpoint", setup: { d in
-        tinyMNIST(d + "/data")
-        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
-        let bytes = try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt"))
-        write(Array(bytes.prefix(bytes.count / 2)), d + "/run/best.ckpt")
+        tinyCheckpoint(d) { bytes in bytes.removeLast(bytes.count - bytes.count / 2) }
         return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
     }, message: "truncated checkpoint"),
     BadInput(name: "corrupted checkpoint", setup: { d in
-        tinyMNIST(d + "/data")
-        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
-        var bytes = Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
-        bytes[bytes.count - 1000] ^= 0x10
-        write(bytes, d + "/run/best.ckpt")
+        tinyCheckpoint(d) { bytes in bytes[bytes.count - 1000] ^= 0x10 }
         return ["evaluate", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--json", d + "/OUT"]
     }, message: "checksum mismatch"),
     BadInput(name: "checkpoint of another architecture", setup: { d in
-        tinyMNIST(d + "/data")
-        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
-        var bytes = Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
-        let text = Array("Linear(100,10)".utf8), replacement = Array("Linear(100,12)".utf8)
-        if let at = (0..<(bytes.count - text.count)).first(where: { Array(bytes[$0..<($0 + text.count)]) == text }) {
-            bytes.replaceSubrange(at..<(at + text.count), with: replacement)
-        }
-        write(bytes, d + "/run/best.ckpt")  // the checksum no longer matches either; the architecture is checked first
+        tinyCheckpoint(d) { bytes in
+            let text = Array("Linear(100,10)".utf8), replacement = Array("Linear(100,12)".utf8)
+            if let at = (0..<(bytes.count - text.count)).first(where: { Array(bytes[$0..<($0 + text.count)]) == text }) {
+                bytes.replaceSubrange(at..<(at + text.count), with: replacement)
+            }
+        }  // the checksum no longer matches either; the architecture is checked first
         return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
     }, message: "for another architecture"),
     BadInput(name: "checkpoint of a diverged run (NaN weights, valid checksum)", setup: { d in
-        tinyMNIST(d + "/data")
-        _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
-        var bytes = Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
-        // The first float of the payload (conv.weight[0]) becomes NaN; the CRC-32 is recomputed.
-        let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
-        withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange((16 + headerLength)..<(20 + headerLength), with: $0) }
-        let crc = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
-        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((bytes.count - 4)..<bytes.count, with: $0) }
-        write(bytes, d + "/run/best.ckpt")
+        tinyCheckpoint(d) { bytes in
+            // The first float of the payload (conv.weight[0]) becomes NaN; the CRC-32 is recomputed.
+            let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+            withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange((16 + headerLength)..<(20 + headerLength), with: $0) }
+            let crc = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+            withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((bytes.count - 4)..<bytes.count, with: $0) }
+        }
         return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
     }, message: "non-finite value (nan) in tensor conv.weight at element 0"),
     BadInput(name: "training that diverges", setup: { d in
@@ -163,6 +152,24 @@ extension Process {
         p.waitUntilExit()
         return p.terminationStatus
     }
+}
+
+/// The best.ckpt of a tiny model (1 epoch on 48 synthetic images), trained once for all the
+/// checkpoint cases.
+let tinyCheckpointBytes: [UInt8] = {
+    let d = scratch()
+    tinyMNIST(d + "/data")
+    _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
+    return Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
+}()
+
+/// Synthetic data in `d/data` and the tiny checkpoint, changed by `edit`, as `d/run/best.ckpt`.
+func tinyCheckpoint(_ d: String, edit: (inout [UInt8]) -> Void) {
+    tinyMNIST(d + "/data")
+    try! FileManager.default.createDirectory(atPath: d + "/run", withIntermediateDirectories: true)
+    var bytes = tinyCheckpointBytes
+    edit(&bytes)
+    write(bytes, d + "/run/best.ckpt")
 }
 
 @Suite struct BadInputTests {
