@@ -1,6 +1,7 @@
 # EmbedViz — every target installs what it needs (Debian packages, Python/NumPy, the MNIST data).
 #   make demo    the whole study on MNIST (release build)
-#   make test    the test suite (debug build)
+#   make test    the test suite (debug build), then the numerical suites again under other OpenBLAS
+#                kernels (Prescott, Haswell, and SkylakeX on AVX-512 CPUs: scripts/test_kernels.sh)
 #   make bench   kernel benchmarks (release), summarised with medians and ratios;
 #                BENCH_ARGS='--filter ".*kNN.*"' runs a subset (the regex must match the whole name)
 #   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60; FUZZ_JOBS in parallel;
@@ -30,7 +31,9 @@ build: deps
 	$(SWIFT) build -c release --product embedviz
 
 test: deps data
+	$(PYTHON) -m unittest -q scripts/test_fetch_mnist.py Benchmarks/test_summarize.py
 	$(SWIFT) test
+	SWIFT=$(SWIFT) scripts/test_kernels.sh
 	cd Examples && $(SWIFT) build
 
 bench: deps data

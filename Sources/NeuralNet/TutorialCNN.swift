@@ -371,12 +371,12 @@ public final class CNNWorkspace: @unchecked Sendable {
         dLogits = make(capacity * 10); dHidden = make(capacity * 100); dFlat = make(capacity * 2704)
         dPool = make(pooled); dRelu1 = make(maps); dConv = make(maps)
         dCol = make(9 * capacity * 676); dInput = make(capacity * 784)
-        floatBuffers = buffers
         labels = .allocate(capacity: capacity)
         labels.initialize(repeating: 0, count: capacity)
         argmax = .allocate(capacity: pooled)
         argmax.initialize(repeating: 0, count: pooled)
         gradients = make(TutorialCNN.layout.count)
+        floatBuffers = buffers  // last: every buffer above, the gradients included, is freed in deinit
     }
 
     deinit {
