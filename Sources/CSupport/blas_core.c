@@ -17,8 +17,14 @@ extern void gotoblas_dynamic_init(void);
 extern void gotoblas_dynamic_quit(void);
 
 static char original_core[32] = "";
+static int initial_threads = 1;
+
+extern int openblas_get_num_threads(void);
 
 __attribute__((constructor)) static void embedviz_select_openblas_core(void) {
+    // OpenBLAS's own thread count at load (the cores, or OPENBLAS_NUM_THREADS), before any code of
+    // ours could change it: the default of Threads.count.
+    initial_threads = openblas_get_num_threads();
     if (getenv("OPENBLAS_CORETYPE") != NULL) return;
     const char *chosen = openblas_get_corename();
     if (chosen == NULL || strcmp(chosen, "Prescott") != 0) return;
@@ -38,3 +44,5 @@ __attribute__((constructor)) static void embedviz_select_openblas_core(void) {
 }
 
 const char *embedviz_openblas_original_core(void) { return original_core; }
+
+int embedviz_openblas_initial_threads(void) { return initial_threads > 0 ? initial_threads : 1; }

@@ -65,8 +65,10 @@ public enum BLAS {
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
-        cblas_sgemm(CblasRowMajor, opA.cblas, opB.cblas, blasint(m), blasint(n), blasint(k), alpha,
-                    a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        Threads.withBLASSection {
+            cblas_sgemm(CblasRowMajor, opA.cblas, opB.cblas, blasint(m), blasint(n), blasint(k), alpha,
+                        a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        }
     }
 
     // MARK: ssyrk
@@ -103,8 +105,10 @@ public enum BLAS {
     public static func syrk(_ op: Transpose, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard n > 0 else { return }
-        cblas_ssyrk(CblasRowMajor, CblasUpper, op.cblas, blasint(n), blasint(k), alpha, a, blasint(lda),
-                    beta, c, blasint(ldc))
+        Threads.withBLASSection {
+            cblas_ssyrk(CblasRowMajor, CblasUpper, op.cblas, blasint(n), blasint(k), alpha, a, blasint(lda),
+                        beta, c, blasint(ldc))
+        }
     }
 
     /// Copies the upper triangle of a square row-major matrix onto its lower triangle, in tiles.
@@ -137,8 +141,10 @@ public enum BLAS {
             return
         }
         a.withUnsafeBufferPointer { pa in
-            cblas_sgemv(CblasRowMajor, op.cblas, blasint(a.rows), blasint(a.columns), alpha,
-                        pa.baseAddress!, blasint(a.columns), x, 1, beta, &y, 1)
+            Threads.withBLASSection {
+                cblas_sgemv(CblasRowMajor, op.cblas, blasint(a.rows), blasint(a.columns), alpha,
+                            pa.baseAddress!, blasint(a.columns), x, 1, beta, &y, 1)
+            }
         }
     }
 

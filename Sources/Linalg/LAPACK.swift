@@ -30,8 +30,10 @@ public enum LAPACK {
         var work = a.storage  // overwritten with the eigenvectors (as columns, ascending)
         var values = [Float](repeating: 0, count: n)
         if n > 0 {
-            let info = LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
-                                      Int32(n), &work, Int32(n), &values)
+            let info = Threads.withBLASSection {
+                LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+                               Int32(n), &work, Int32(n), &values)
+            }
             try check(info, routine: "LAPACKE_ssyevd",
                       arguments: ["matrix_layout", "jobz", "uplo", "n", "a", "lda", "w"],
                       convergence: "the divide-and-conquer eigensolver failed to converge")
@@ -56,8 +58,10 @@ public enum LAPACK {
         var work = a
         var values = [Double](repeating: 0, count: n)
         if n > 0 {
-            let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
-                                      Int32(n), &work, Int32(n), &values)
+            let info = Threads.withBLASSection {
+                LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+                               Int32(n), &work, Int32(n), &values)
+            }
             try check(info, routine: "LAPACKE_dsyevd",
                       arguments: ["matrix_layout", "jobz", "uplo", "n", "a", "lda", "w"],
                       convergence: "the divide-and-conquer eigensolver failed to converge")
@@ -84,9 +88,11 @@ public enum LAPACK {
         var values = [Double](repeating: 0, count: n)
         var z = [Double](repeating: 0, count: n * k)
         var support = [Int32](repeating: 0, count: 2 * k)
-        let info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")), CChar(UInt8(ascii: "U")),
-                                  Int32(n), &work, Int32(n), 0, 0, Int32(n - k + 1), Int32(n), 0, &found, &values, &z,
-                                  Int32(k), &support)
+        let info = Threads.withBLASSection {
+            LAPACKE_dsyevr(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")), CChar(UInt8(ascii: "U")),
+                           Int32(n), &work, Int32(n), 0, 0, Int32(n - k + 1), Int32(n), 0, &found, &values, &z,
+                           Int32(k), &support)
+        }
         try check(info, routine: "LAPACKE_dsyevr",
                   arguments: ["matrix_layout", "jobz", "range", "uplo", "n", "a", "lda", "vl", "vu", "il", "iu", "abstol", "m",
                               "w", "z", "ldz", "isuppz"],
@@ -112,12 +118,12 @@ public enum LAPACK {
         var u = Matrix(rows: m, columns: r)
         var vt = Matrix(rows: r, columns: n)
         if r > 0 {
-            let info = u.withUnsafeMutableBufferPointer { pu in
+            let info = Threads.withBLASSection { u.withUnsafeMutableBufferPointer { pu in
                 vt.withUnsafeMutableBufferPointer { pvt in
                     LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n),
                                    &work, Int32(n), &s, pu.baseAddress, Int32(r), pvt.baseAddress, Int32(n))
                 }
-            }
+            } }
             try check(info, routine: "LAPACKE_sgesdd",
                       arguments: ["matrix_layout", "jobz", "m", "n", "a", "lda", "s", "u", "ldu", "vt", "ldvt"],
                       convergence: "the bidiagonal SVD failed to converge")

@@ -11,35 +11,65 @@ import Synchronization
 /// time: big GEMMs with BLAS threads and serial Swift around them; many small GEMMs or pure-Swift
 /// kernels with `withBLASThreads(1)` around a `parallelFor`. Multithreaded BLAS is not
 /// bit-reproducible across thread counts, so determinism holds for a fixed count.
+///
+/// **Concurrent callers.** OpenBLAS's thread count is one process-wide setting, so it has one owner
+/// at a time: a *BLAS section* (`withBLASThreads`) holds a process-wide lock while it runs with its
+/// count, and the worker threads of the parallel loops it starts belong to it. Every BLAS and
+/// LAPACK call of `Linalg` runs inside a section (its caller's, or one of the configured count), so
+/// library calls made concurrently from several threads never see each other's setting: their BLAS
+/// work takes turns, each part with the thread count it asked for. Code that calls OpenBLAS
+/// directly, beside EmbedViz, should do so inside `Threads.withBLASThreads` too.
 public enum Threads {
-    private static let setting = Mutex<Int>(max(1, Int(openblas_get_num_threads())))
+    /// Initialised from OpenBLAS's count at load time, not at first use (which may come inside a
+    /// section that runs OpenBLAS with fewer threads).
+    private static let setting = Mutex<Int>(Int(embedviz_openblas_initial_threads()))
+    /// Held by the BLAS section in progress (its thread count is OpenBLAS's).
+    private static let sectionLock = NSLock()
 
     /// The configured thread count (default: OpenBLAS's, i.e. the cores or `OPENBLAS_NUM_THREADS`).
     public static var count: Int { setting.withLock { $0 } }
 
-    /// Sets the thread count for OpenBLAS and EmbedViz's own loops; clamped to at least 1.
+    /// Sets the thread count for OpenBLAS and EmbedViz's own loops; clamped to 1…1024.
     public static func set(_ n: Int) {
-        let n = max(1, n)
-        setting.withLock { value in
-            value = n
+        let n = min(max(1, n), 1024)
+        withBLASSection {
+            setting.withLock { $0 = n }
             openblas_set_num_threads(Int32(n))
         }
     }
 
-    /// Runs `body` with OpenBLAS limited to `n` threads, then restores the configured count.
-    /// Use `n = 1` around Swift-level parallel loops that call BLAS from several threads.
+    /// Runs `body` as a BLAS section with OpenBLAS limited to `n` threads, then restores the count.
+    /// Use `n = 1` around Swift-level parallel loops that call BLAS from several threads. Inside a
+    /// section (or a worker of one) this only changes the count for `body`; elsewhere it first waits
+    /// for the section in progress on another thread, if any, to end.
     public static func withBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
-        let configured = count
-        openblas_set_num_threads(Int32(max(1, n)))
-        defer { openblas_set_num_threads(Int32(configured)) }
-        return try body()
+        try withBLASSection {
+            let previous = openblas_get_num_threads(), wanted = Int32(min(max(1, n), 1024))
+            if previous == wanted { return try body() }
+            openblas_set_num_threads(wanted)
+            defer { openblas_set_num_threads(previous) }
+            return try body()
+        }
     }
 
-    /// Sets OpenBLAS's own thread count without changing the configured count (for code that
-    /// parallelises itself over a long stretch of small BLAS calls; restore it afterwards).
-    /// Switching often is costly: prefer one switch around a whole loop to `withBLASThreads` per call.
-    public static func setBLASThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(max(1, n)))
+    /// Runs `body` inside a BLAS section: at once when the calling thread belongs to one, else
+    /// holding the section lock, with OpenBLAS at the configured count. Every BLAS/LAPACK wrapper
+    /// of Linalg goes through here.
+    @inlinable
+    public static func withBLASSection<R>(_ body: () throws -> R) rethrows -> R {
+        if embedviz_in_blas_section() != 0 { return try body() }
+        return try enterBLASSection(body)
+    }
+
+    @usableFromInline
+    static func enterBLASSection<R>(_ body: () throws -> R) rethrows -> R {
+        sectionLock.lock()
+        embedviz_set_in_blas_section(1)
+        defer {
+            embedviz_set_in_blas_section(0)
+            sectionLock.unlock()
+        }
+        return try body()
     }
 
     /// Splits `0..<n` into at most `Threads.count` contiguous chunks and runs `body(range)` for each
@@ -51,11 +81,11 @@ public enum Threads {
             if n > 0 { body(0..<n) }
             return
         }
-        let mode = embedviz_get_float_mode()
+        let mode = embedviz_get_float_mode(), member = embedviz_in_blas_section()
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                FloatMode.with(mode) { box.value(chunkRange(c, of: chunks, total: n)) }
+                asWorker(mode: mode, inBLASSection: member) { box.value(chunkRange(c, of: chunks, total: n)) }
             }
         }
     }
@@ -66,11 +96,22 @@ public enum Threads {
             if parts == 1 { body(0) }
             return
         }
-        let mode = embedviz_get_float_mode()
+        let mode = embedviz_get_float_mode(), member = embedviz_in_blas_section()
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { k in FloatMode.with(mode) { box.value(k) } }
+            DispatchQueue.concurrentPerform(iterations: parts) { k in
+                asWorker(mode: mode, inBLASSection: member) { box.value(k) }
+            }
         }
+    }
+
+    /// Runs a parallel loop's task in its caller's floating-point mode and BLAS section (a worker may
+    /// be the calling thread itself: its own state is restored afterwards).
+    private static func asWorker(mode: UInt32, inBLASSection member: Int32, _ body: () -> Void) {
+        let wasMember = embedviz_in_blas_section()
+        embedviz_set_in_blas_section(member)
+        defer { embedviz_set_in_blas_section(wasMember) }
+        FloatMode.with(mode, body)
     }
 
     /// `body(k)` for `k` in `0..<parts`, computed in parallel, results in order.
@@ -124,7 +165,7 @@ public struct BLASInfo: Sendable, Codable, Equatable {
         let replaced = String(cString: embedviz_openblas_original_core())
         return BLASInfo(config: String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces),
                         coreName: String(cString: openblas_get_corename()),
-                        threads: Int(openblas_get_num_threads()),
+                        threads: Threads.withBLASSection { Int(openblas_get_num_threads()) },
                         processors: Int(openblas_get_num_procs()),
                         parallelism: mode,
                         replacedCore: replaced.isEmpty ? nil : replaced)

@@ -96,6 +96,7 @@ public final class Trainer {
             guard let adam = checkpoint.optimizer else {
                 throw EmbedVizError.input("the checkpoint has no optimizer state to resume from (it was saved for inference)")
             }
+            try checkpoint.validate(against: config)
             model = checkpoint.model
             optimizer = adam
             state = checkpoint.state
@@ -131,9 +132,7 @@ public final class Trainer {
         var adam: Adam? = optimizer
         defer { optimizer = adam! }
         // The batch is split across threads here; BLAS runs single-threaded inside each part.
-        let blasThreads = Threads.count
-        Threads.setBLASThreads(1)
-        defer { Threads.setBLASThreads(blasThreads) }
+        let stopped = Threads.withBLASThreads(1) { () -> Bool in
         while state.step < steps {
             let lo = state.step * batch, hi = min(lo + batch, order.count)
             let b = hi - lo
@@ -161,10 +160,13 @@ public final class Trainer {
                                           loss: state.runningLoss / Double(state.runningSeen), imagesPerSecond: rate,
                                           etaSeconds: remainingThisEpoch + remainingEpochs))
             }
-            if state.step < steps && shouldStop() {
-                optimizer = adam!
-                return nil
-            }
+            if state.step < steps && shouldStop() { return true }
+        }
+        return false
+        }
+        if stopped {
+            optimizer = adam!
+            return nil
         }
         let trainSeconds = state.epochSeconds
         let validation = Evaluation.evaluate(model, on: data, indices: validationIndices)

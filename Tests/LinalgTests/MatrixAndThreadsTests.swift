@@ -1,3 +1,4 @@
+import Foundation
 import Linalg
 import Synchronization
 import Testing
@@ -34,6 +35,31 @@ import Testing
         let before = Threads.count
         Threads.withBLASThreads(1) { #expect(BLASInfo.current.threads == 1) }
         #expect(Threads.count == before && BLASInfo.current.threads == before)
+    }
+
+    /// OpenBLAS's thread count is process-wide. Two threads that are not part of one section each
+    /// run sections with their own count, many times, reading OpenBLAS's setting back inside: each
+    /// must always see its own count (before sections were exclusive, one would see the other's).
+    @Test("concurrent BLAS sections on different threads never see each other's thread count")
+    func concurrentSections() {
+        let seen = Mutex<[[Int]]>([[], []])
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            for _ in 0..<200 {
+                Threads.withBLASThreads(k + 1) {
+                    let threads = BLASInfo.current.threads
+                    usleep(50)
+                    let again = BLASInfo.current.threads
+                    seen.withLock { $0[k] += [threads, again] }
+                }
+            }
+        }
+        let observed = seen.withLock { $0 }
+        #expect(observed[0].allSatisfy { $0 == 1 } && observed[0].count == 400)
+        #expect(observed[1].allSatisfy { $0 == 2 } && observed[1].count == 400)
+        // A parallel loop inside a section works for it: its workers neither wait nor change the count.
+        Threads.withBLASThreads(1) {
+            Threads.parallelFor(4) { _ in Threads.withBLASThreads(1) { #expect(BLASInfo.current.threads == 1) } }
+        }
     }
 
     @Test("chunk ranges partition the work exactly", arguments: [(10, 3), (2, 5), (0, 2), (1000, 7)])

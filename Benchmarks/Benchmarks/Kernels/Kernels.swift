@@ -208,12 +208,13 @@ let benchmarks: @Sendable () -> Void = {
         let parts = [CNNWorkspace(capacity: 16), CNNWorkspace(capacity: 16)]
         parts[0].load(train, indices: Array(0..<16)[...])
         parts[1].load(train, indices: Array(16..<32)[...])
-        Threads.setBLASThreads(1)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(FloatMode.flushingDenormals { model.trainingStep(parts: parts, rows: [16, 16], optimizer: &adam) })
+        Threads.withBLASThreads(1) {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(FloatMode.flushingDenormals { model.trainingStep(parts: parts, rows: [16, 16], optimizer: &adam) })
+            }
+            benchmark.stopMeasurement()
         }
-        benchmark.stopMeasurement()
     }
 
     // MARK: one t-SNE gradient evaluation per method, 10000 points, 2-D (3-D for Barnes–Hut too),
