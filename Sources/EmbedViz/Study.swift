@@ -15,6 +15,9 @@ public final class TutorialStudy {
         public var noise = 1000
         public var noiseSeed: UInt64 = 19
         public var randomWeightsSeed: UInt64 = 7
+        /// Polled before every stage and after every training step (e.g. a signal flag): when it
+        /// returns true, the study finishes the step in flight and throws an `.interrupted` error.
+        public var shouldStop: @Sendable () -> Bool = { false }
 
         public init() {}
     }
@@ -40,9 +43,13 @@ public final class TutorialStudy {
     var out: String { options.output }
     func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
 
-    /// Runs `body` as a named stage, timing it.
+    /// Runs `body` as a named stage, timing it; stops before it when a stop was requested.
     @discardableResult
-    func stage<T>(_ name: String, _ body: () throws -> (T, String)) rethrows -> T {
+    func stage<T>(_ name: String, _ body: () throws -> (T, String)) throws -> T {
+        if options.shouldStop() {
+            let done = stages.last.map { "after '\($0.name)'" } ?? "before the first stage"
+            throw EmbedVizError(.interrupted, "interrupted: the study stopped \(done); its finished files are in \(out)")
+        }
         progress("▶ \(name)")
         let start = Date()
         let (value, detail) = try body()
