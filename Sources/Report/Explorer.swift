@@ -3,7 +3,10 @@ import Foundation
 import Linalg
 
 /// Images for the explorer's hover and selection views: a PNG sprite sheet of equal square tiles,
-/// row-major from the top-left, tile `i` holding the image of sample index `i`.
+/// row-major from the top-left, tile `i` holding the image of *row* `i` of the map and its metadata
+/// (one image per row, in row order — the order `embedviz embed` writes images-idx3-ubyte in, also
+/// with `--sample`, and the rule `export projector` follows). The metadata's `index` column (the
+/// sample's index in its split) is shown as a label only; it does not pick the tile.
 public struct SpriteSheet: Sendable {
     public var png: [UInt8]
     public var tile: Int

@@ -102,7 +102,8 @@ enum ExplorerScript {
     const c = document.createElement("canvas"); c.width = c.height = size;
     const g = c.getContext("2d"); g.imageSmoothingEnabled = false;
     if (spriteReady) {
-      const s = data.sprite, col = data.index[i] % s.columns, row = Math.floor(data.index[i] / s.columns);
+      // Tile i is the image of row i (the sprite follows the map's row order, not data.index).
+      const s = data.sprite, col = i % s.columns, row = Math.floor(i / s.columns);
       g.drawImage(sprite, col * s.tile, row * s.tile, s.tile, s.tile, 0, 0, size, size);
     }
     return c;

@@ -5,7 +5,8 @@ import Linalg
 /// "Accelerating t-SNE using tree-based algorithms"; Barnes & Hut 1986).
 ///
 /// A cell whose side length s and distance r satisfy s/r < θ acts as one body at its centre of mass;
-/// leaves are summed exactly. θ = 0 is the exact repulsion.
+/// leaves are summed exactly. θ = 0 is the exact repulsion. A cell holding the point itself is
+/// never summarised (possible for θ > 1/√d otherwise): the self term stays excluded at any θ.
 ///
 /// Implementation notes. The tree lives in one flat array of 32-byte nodes (no per-node heap
 /// objects); only non-empty children are stored, consecutively; points are permuted into tree
@@ -295,15 +296,19 @@ public struct BarnesHutRepulsion: RepulsiveForces {
             low.replace(with: p, where: p .< low)
             high.replace(with: p, where: p .> high)
         }
-        collect(box: low, high, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
+        collect(box: low, high, excluding: members, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
     }
 
     /// The interaction list of the box `low…high`: a cell is accepted as one body when its side is
-    /// below θ times its centre of mass's distance to the box (0 inside it); leaves that cannot be
-    /// accepted give their points.
+    /// below θ times its centre of mass's distance to the box (0 inside it) and it holds none of
+    /// the points `excluding` (slots in tree order: the group's own points); leaves that cannot be
+    /// accepted give their points. The exclusion matters for θ > 1/√d: the centre of mass can then
+    /// lie far enough from a point of the cell for the cell to pass, and summarised it would make
+    /// the point repel itself (the caller's "w − 1" assumes the point sits in the list exactly).
     @inline(__always)
-    static func collect(box low: SIMD4<Float>, _ high: SIMD4<Float>, tree: Tree, thetaSquared: Float,
-                        list: InteractionList, stack: inout [Int32]) {
+    static func collect(box low: SIMD4<Float>, _ high: SIMD4<Float>, excluding members: Range<Int> = 0..<0, tree: Tree,
+                        thetaSquared: Float, list: InteractionList, stack: inout [Int32]) {
+        let (firstMember, endMember) = (Int32(members.lowerBound), Int32(members.upperBound))
         list.reset()
         tree.nodes.withUnsafeBufferPointer { nodes in
             var top = 1
@@ -325,7 +330,11 @@ public struct BarnesHutRepulsion: RepulsiveForces {
                 outside.replace(with: above, where: above .> outside)
                 outside.replace(with: 0, where: outside .< 0)
                 let distanceSquared = (outside * outside).sum()
-                if node.sideSquared < thetaSquared * distanceSquared {
+                // A cell holding a member of the group is never summarised, whatever θ: its centre of
+                // mass would include the member itself, a self-interaction that does not cancel.
+                // (Cells hold contiguous ranges of tree order, as the group does.)
+                let holdsMember = node.pointStart < endMember && firstMember < node.pointStart + node.count
+                if node.sideSquared < thetaSquared * distanceSquared && !holdsMember {
                     list.append(node.centreOfMass, mass: Float(node.count))
                 } else {
                     let needed = top + Int(node.childCount)
