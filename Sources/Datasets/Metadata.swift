@@ -64,6 +64,10 @@ public struct EmbeddingMetadata: Sendable, Equatable {
                 guard let v = Int(fields[c].trimmingCharacters(in: .whitespaces)) else {
                     throw EmbedVizError.input("line \(lineNumber), column \(c + 1) (\(name)): '\(fields[c])' is not an integer", at: path)
                 }
+                // Indices and class labels index arrays (images, colours): never negative.
+                guard v >= 0 || name == "is_noise" else {
+                    throw EmbedVizError.input("line \(lineNumber), column \(c + 1) (\(name)): \(v) is negative (it must be 0 or more)", at: path)
+                }
                 return v
             }
             let target = try integer(targetColumn, "target")

@@ -20,9 +20,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         state = [splitMix(), splitMix(), splitMix(), splitMix()]
     }
 
+    /// Whether `state` is a usable xoshiro256 state: four words, not all zero. Check saved states
+    /// with it before restoring or using them (a decoded generator is not checked).
+    public static func isValid(state: [UInt64]) -> Bool { state.count == 4 && state.contains { $0 != 0 } }
+
+    /// Whether this generator's state is usable (see `isValid(state:)`).
+    public var isValid: Bool { Self.isValid(state: state) }
+
     /// Restores a generator from a saved `state`.
     public init(state: [UInt64]) {
-        precondition(state.count == 4 && state.contains { $0 != 0 }, "invalid xoshiro256 state")
+        precondition(Self.isValid(state: state), "invalid xoshiro256 state")
         self.state = state
     }
 

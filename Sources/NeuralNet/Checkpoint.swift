@@ -16,6 +16,57 @@ public struct Checkpoint: Sendable {
         self.state = state
         self.optimizer = optimizer
     }
+
+    /// Refuses a checkpoint whose training state cannot be resumed, with a message naming the
+    /// field: a valid checksum proves the file is what was written, not that what was written (or
+    /// edited) makes sense. Checks the configuration (positive sizes, a finite positive learning
+    /// rate, ≥ 1 thread), and the state against `config` (default: the checkpoint's own): 0 ≤ epoch
+    /// (≤ epochs for the checkpoint's own configuration), 0 ≤ step < steps per epoch, the running
+    /// counts of that many full batches, finite running figures, a usable shuffle generator state;
+    /// and Adam's step count (at most one per step taken), moment sizes and hyperparameters.
+    public func validate(against config: TrainingConfig? = nil) throws(EmbedVizError) {
+        func fail(_ message: String) -> EmbedVizError { EmbedVizError.input("malformed training state: " + message) }
+        for c in [self.config] + (config.map { [$0] } ?? []) {
+            guard c.epochs >= 1, c.batchSize >= 1, c.trainSize >= 1, c.validationSize >= 1, c.threads >= 1 else {
+                throw fail("epochs \(c.epochs), batch size \(c.batchSize), train size \(c.trainSize), validation size \(c.validationSize)"
+                           + " and threads \(c.threads) must all be positive")
+            }
+            guard c.learningRate.isFinite, c.learningRate > 0 else { throw fail("the learning rate is \(c.learningRate)") }
+        }
+        let c = config ?? self.config
+        let steps = c.trainSize / c.batchSize + (c.trainSize % c.batchSize == 0 ? 0 : 1)
+        let s = state
+        guard s.epoch >= 0, config != nil || s.epoch <= c.epochs else {
+            throw fail("epoch \(s.epoch) is outside 0…\(c.epochs)")
+        }
+        guard s.step >= 0, s.step < steps else {
+            throw fail("step \(s.step) is outside 0..<\(steps) (the steps of an epoch of \(c.trainSize) images in batches of \(c.batchSize))")
+        }
+        guard s.runningSeen == s.step * c.batchSize, s.runningCorrect >= 0, s.runningCorrect <= s.runningSeen else {
+            throw fail("\(s.runningCorrect) correct of \(s.runningSeen) images seen do not fit step \(s.step) of batches of \(c.batchSize)")
+        }
+        guard s.runningLoss.isFinite, s.epochSeconds.isFinite else {
+            throw fail("the running loss (\(s.runningLoss)) and the epoch's seconds (\(s.epochSeconds)) must be finite")
+        }
+        guard s.shuffleGenerator.isValid else {
+            throw fail("the shuffle generator's state \(s.shuffleGenerator.state) is not a xoshiro256 state (4 words, not all 0)")
+        }
+        if let adam = optimizer {
+            let (perEpoch, o1) = s.epoch.multipliedReportingOverflow(by: steps)
+            let (taken, o2) = perEpoch.addingReportingOverflow(s.step)
+            guard !o1, !o2, adam.step >= 0, adam.step <= taken else {
+                throw fail("Adam's step count \(adam.step) is outside 0…\(o1 || o2 ? "(overflow)" : String(taken)), the steps taken by epoch \(s.epoch), step \(s.step)")
+            }
+            guard adam.m.count == TutorialCNN.parameterCount, adam.v.count == TutorialCNN.parameterCount else {
+                throw fail("Adam's moments have \(adam.m.count) and \(adam.v.count) values for \(TutorialCNN.parameterCount) parameters")
+            }
+            let h = [adam.learningRate, adam.beta1, adam.beta2, adam.epsilon]
+            guard h.allSatisfy(\.isFinite), adam.learningRate > 0, (0..<1).contains(adam.beta1), (0..<1).contains(adam.beta2),
+                  adam.epsilon > 0 else {
+                throw fail("Adam's hyperparameters (lr, β₁, β₂, ε) = \(h) are out of range")
+            }
+        }
+    }
 }
 
 /// The checkpoint file format, version 1.
@@ -150,7 +201,9 @@ public enum CheckpointFile {
             }
             optimizer = adam
         }
-        return Checkpoint(model: model, config: header.config, state: header.state, optimizer: optimizer)
+        let checkpoint = Checkpoint(model: model, config: header.config, state: header.state, optimizer: optimizer)
+        do { try checkpoint.validate() } catch { throw error.located(at: source) }
+        return checkpoint
     }
 
     private static func appendLE(_ value: UInt32, to bytes: inout [UInt8]) {

@@ -24,6 +24,23 @@ public enum Evaluation {
     /// the 10k test set on 2 cores; 500: 0.77 s, memory-bound), large enough for efficient GEMMs.
     public static let batchSize = 64
 
+    /// Checks that `data` is what the model takes — 28×28 images — and, when `layer` is given, that
+    /// the `count × layer.width` float32 outputs of `outputs(_:on:layer:)` fit `MemoryBudget`.
+    /// Call it before `evaluate` and `outputs`, which assume both (a wrong image size is a
+    /// precondition failure there); `NoisyEmbeddings` calls it.
+    /// - Parameter source: where the images came from (a file), for the error's location.
+    public static func validate(_ data: LabeledImages, layer: TutorialCNN.Layer? = nil, source: String? = nil) throws(EmbedVizError) {
+        guard data.height == 28, data.width == 28 else {
+            throw EmbedVizError.input("the model takes 28×28 images, these are \(data.height)×\(data.width) (shape \(data.count)×\(data.height)×\(data.width))",
+                                      at: source)
+        }
+        if let layer {
+            try MemoryBudget.check(checkedProduct(data.count, layer.width, 4),
+                                   for: "the \(layer.rawValue) outputs of \(data.count) images (\(layer.width) floats each)",
+                                   alternative: "embed fewer images (--sample) or use a smaller layer")
+        }
+    }
+
     /// Labels must be 0–9 (noise images, label 10, have no loss to speak of).
     public static func evaluate(_ model: TutorialCNN, on data: LabeledImages, indices: [Int]? = nil) -> EvaluationResult {
         let indices = indices ?? Array(0..<data.count)

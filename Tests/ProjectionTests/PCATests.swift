@@ -80,11 +80,11 @@ import Testing
     @Test("shards merged from separate accumulators equal the one-pass fit")
     func mergedShards() throws {
         let x = anisotropic(3_001, sd: [2, 1, 0.5, 0.25], seed: 17, offset: 100)
-        var whole = CovarianceAccumulator(dimension: 4)
+        var whole = try CovarianceAccumulator(dimension: 4)
         whole.add(x)
-        var merged = CovarianceAccumulator(dimension: 4)
+        var merged = try CovarianceAccumulator(dimension: 4)
         for range in [0..<1000, 1000..<1001, 1001..<2500, 2500..<3001] {
-            var shard = CovarianceAccumulator(dimension: 4)
+            var shard = try CovarianceAccumulator(dimension: 4)
             shard.add(x.rows(range))
             merged.merge(shard)
         }
@@ -138,7 +138,7 @@ import Testing
         try PCAFiles.write(model, to: dir + "/m.npz")
         let back = try PCAFiles.readModel(dir + "/m.npz")
         #expect(back == model)
-        var partial = CovarianceAccumulator(dimension: 3)
+        var partial = try CovarianceAccumulator(dimension: 3)
         partial.add(x)
         try PCAFiles.write(partial, to: dir + "/p.npz")
         let restored = try PCAFiles.readPartial(dir + "/p.npz")

@@ -31,6 +31,7 @@ public struct DBSCAN: Sendable, Equatable {
         guard (1...3).contains(d) else { throw EmbedVizError.input("DBSCAN clusters 1-, 2- or 3-D maps, not \(d)-D") }
         guard epsilon > 0, epsilon.isFinite else { throw EmbedVizError.input("DBSCAN needs ε > 0, got \(epsilon)") }
         guard minPoints >= 1 else { throw EmbedVizError.input("DBSCAN needs minPoints ≥ 1, got \(minPoints)") }
+        try points.requireFinite("map")
         let grid = try Grid(points, cellSide: epsilon)
         let radiusSquared = epsilon * epsilon
 
@@ -95,6 +96,7 @@ public struct DBSCAN: Sendable, Equatable {
         guard n > k else {
             throw EmbedVizError.input("an automatic ε needs more than \(k) points, got \(n)")
         }
+        try points.requireDistanceSafe("map")
         let queries = Array(stride(from: 0, to: n, by: (n + 1999) / 2000))
         var coreDistances = [Float](repeating: 0, count: queries.count)
         coreDistances.withUnsafeMutableBufferPointer { out in

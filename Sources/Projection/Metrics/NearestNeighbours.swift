@@ -46,6 +46,9 @@ public struct NearestNeighbours: Sendable, Equatable {
         guard k >= 1, k < x.rows else {
             throw EmbedVizError.input("k = \(k) nearest neighbours need 1 ≤ k < N, and there are \(x.rows) points")
         }
+        try x.requireDistanceSafe("input")
+        try MemoryBudget.check(checkedProduct(x.rows, k, 8), for: "the \(k) nearest neighbours of \(x.rows) points",
+                               alternative: "use a smaller k")
         if x.columns > 3 {
             let centred = DistanceRows.centred(x)
             return tiled(centred, among: centred, k: k, excludeSelf: true, progress: progress)
@@ -82,6 +85,9 @@ public struct NearestNeighbours: Sendable, Equatable {
         guard k >= 1, k <= reference.rows else {
             throw EmbedVizError.input("k = \(k) nearest neighbours need 1 ≤ k ≤ \(reference.rows), the number of reference points")
         }
+        try Matrix.requireDistanceSafe([(queries, "queries"), (reference, "reference")])
+        try MemoryBudget.check(checkedProduct(queries.rows, k, 8), for: "the \(k) nearest neighbours of \(queries.rows) points",
+                               alternative: "use a smaller k or fewer queries at a time")
         let means = reference.columnMeans().map { Float($0) }
         func centred(_ m: Matrix) -> Matrix {
             var y = m
@@ -110,9 +116,6 @@ public struct NearestNeighbours: Sendable, Equatable {
         var indices = [Int32](repeating: 0, count: n * k)
         var distances = [Float](repeating: 0, count: n * k)
         let blocks = (n + tileRows - 1) / tileRows
-        let blasThreads = Threads.count
-        Threads.setBLASThreads(1)
-        defer { Threads.setBLASThreads(blasThreads) }
         let lock = NSLock()
         var done = 0
         withoutActuallyEscaping(progress) { progress in
@@ -125,6 +128,7 @@ public struct NearestNeighbours: Sendable, Equatable {
                             let (outIndex, outDistance) = (UncheckedSendable(ib.baseAddress!), UncheckedSendable(db.baseAddress!))
                             let (q, r) = (UncheckedSendable(qb.baseAddress!), UncheckedSendable(rb.baseAddress!))
                             let rn = UncheckedSendable(nb.baseAddress!)
+                            Threads.withBLASThreads(1) {
                             Threads.parallelFor(blocks) { myBlocks in
                                 var tile = [Float](repeating: 0, count: tileRows * tileColumns)
                                 let selections = (0..<tileRows).map { _ in NearestSelection(k: k) }
@@ -157,6 +161,7 @@ public struct NearestNeighbours: Sendable, Equatable {
                                         lock.unlock()
                                     }
                                 }
+                            }
                             }
                           }
                         }
@@ -340,8 +345,9 @@ final class NearestSelection {
 
     func reset() { count = 0 }
 
-    /// The largest distance selected (the k-th nearest once full).
-    var farthest: Float { distances[count - 1] }
+    /// The largest distance selected (the k-th nearest once full); +∞ when nothing was selected
+    /// (every entry was +∞ or NaN: inputs are checked to be finite before distances are computed).
+    var farthest: Float { count > 0 ? distances[count - 1] : .infinity }
 
     /// Continues the selection over `row[0..<n]`, whose entries are the points `offset..<offset+n`
     /// (for rows processed in column tiles, in increasing index order).

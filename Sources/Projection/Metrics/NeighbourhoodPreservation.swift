@@ -86,6 +86,8 @@ public struct NeighbourhoodPreservation: Sendable, Equatable, Codable {
         guard x.rows == y.rows else {
             throw EmbedVizError.input("the input has \(x.rows) rows and the projection \(y.rows); they must be the same points")
         }
+        try x.requireDistanceSafe("input")
+        try y.requireDistanceSafe("projection")
         var (x, y) = (x, y)
         if let sampleSize, sampleSize < x.rows {
             let rows = sampleIndices(count: x.rows, size: sampleSize, seed: seed)

@@ -48,6 +48,8 @@ public enum Procrustes {
         guard moving.rows == reference.rows, moving.columns == reference.columns else {
             throw EmbedVizError.input("Procrustes needs embeddings of the same shape, got \(moving.rows)×\(moving.columns) and \(reference.rows)×\(reference.columns)")
         }
+        try reference.requireFinite("reference")
+        try moving.requireFinite("moving")
         let (n, d) = (reference.rows, reference.columns)
         let (a, referenceMean, referenceNorm) = standardised(reference)
         let (b, movingMean, movingNorm) = standardised(moving)

@@ -21,10 +21,27 @@ public struct CovarianceAccumulator: Sendable, Equatable {
     private var shiftedSum: [Double]
     private var shiftedCross: [Double]
 
-    public init(dimension: Int) {
+    /// Empty statistics over `dimension` columns: D² doubles, allocated here.
+    /// - Throws: `EmbedVizError.input` when the accumulator and its chunks (`workingBytes`) exceed
+    ///   `MemoryBudget` (an NPY header declaring 10⁸ columns asks for 80 PB), before allocating.
+    public init(dimension: Int) throws(EmbedVizError) {
+        guard dimension >= 0 else { throw EmbedVizError.input("PCA statistics need a non-negative dimension, got \(dimension)") }
+        try MemoryBudget.check(Self.workingBytes(dimension: dimension), for: "PCA of \(dimension) columns (a \(dimension)×\(dimension) cross-product)",
+                               alternative: "reduce the number of columns first")
+        self.init(unchecked: dimension)
+    }
+
+    private init(unchecked dimension: Int) {
         self.dimension = dimension
         shiftedSum = Array(repeating: 0, count: dimension)
         shiftedCross = Array(repeating: 0, count: dimension * dimension)
+    }
+
+    /// Bytes an accumulator over `dimension` columns works in, as far as they grow with it (saturating
+    /// at `Int.max`): the Double cross-product, one float32 Gram matrix per chunk, and chunks of at
+    /// least 256 rows (chunks are otherwise a fixed 16 MB).
+    public static func workingBytes(dimension d: Int) -> Int {
+        checkedSum(checkedProduct(12, d, d), checkedProduct(4 * 256, d))
     }
 
     /// Restores saved statistics (see `PCAFiles`): count, mean and centred cross-product.
@@ -33,7 +50,13 @@ public struct CovarianceAccumulator: Sendable, Equatable {
         guard count >= 0, crossProduct.count == d * d else {
             throw EmbedVizError.input("inconsistent partial PCA: mean of \(d) values, cross-product of \(crossProduct.count)")
         }
-        self.init(dimension: d)
+        try self.init(dimension: d)
+        restore(count: count, mean: mean, crossProduct: crossProduct)
+    }
+
+    /// Sets count, shift and shifted sums from centred statistics (sizes already checked).
+    private mutating func restore(count: Int, mean: [Double], crossProduct: [Double]) {
+        let d = mean.count
         guard count > 0 else { return }
         // Shift by the float mean; the sums follow exactly from the centred statistics.
         let s = mean.map { Float($0) }
@@ -170,6 +193,8 @@ public struct CovarianceAccumulator: Sendable, Equatable {
             for b in a..<d { cross[a * d + b] += otherCross[a * d + b] + da * delta[b] }
         }
         let merged = (0..<d).map { meanA[$0] + delta[$0] * nb / n }
-        self = try! CovarianceAccumulator(count: count + other.count, mean: merged, crossProduct: cross)
+        var result = CovarianceAccumulator(unchecked: d)
+        result.restore(count: count + other.count, mean: merged, crossProduct: cross)
+        self = result
     }
 }

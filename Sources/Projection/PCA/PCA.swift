@@ -115,10 +115,12 @@ public struct PCA: Sendable {
     /// Fits on an N×D matrix.
     public func fit(_ x: Matrix) throws -> PCAModel {
         try validate(rows: x.rows, columns: x.columns)
+        try x.requireFinite("input")
         let chosen = solver == .auto ? PCASolver.choose(rows: x.rows, columns: x.columns) : solver
         switch chosen {
         case .covariance, .auto:
-            var accumulator = CovarianceAccumulator(dimension: x.columns)
+            try checkEigenMemory(dimension: x.columns)
+            var accumulator = try CovarianceAccumulator(dimension: x.columns)
             accumulator.add(x)
             return try fit(accumulator)
         case .svd:
@@ -129,8 +131,12 @@ public struct PCA: Sendable {
     /// Fits from accumulated statistics (the streaming and sharded path).
     public func fit(_ statistics: CovarianceAccumulator) throws -> PCAModel {
         try validate(rows: statistics.count, columns: statistics.dimension)
+        try checkEigenMemory(dimension: statistics.dimension)
         let d = statistics.dimension
         let covariance = statistics.covariance
+        guard covariance.allSatisfy(\.isFinite) else {
+            throw EmbedVizError.input("the covariance overflows float32/Double arithmetic (values too large); rescale the input")
+        }
         let k = components
         let (values, vectors) = try Profile.section("PCA eigen") { try LAPACK.largestEigen(covariance, n: d, k: k) }
         let variance = values.prefix(k).map { max($0, 0) }
@@ -146,6 +152,10 @@ public struct PCA: Sendable {
 
     private func fitSVD(_ x: Matrix) throws -> PCAModel {
         let (n, d) = (x.rows, x.columns)
+        let r = min(n, d)
+        // The centred copy, sgesdd's copy of it, U, Vᵀ and sgesdd's workspace (about 8r² floats).
+        try MemoryBudget.check(checkedSum(checkedProduct(8, n, d), checkedProduct(4, r, checkedSum(n, d)), checkedProduct(32, r, r)),
+                               for: "the SVD of a \(n)×\(d) matrix", alternative: "use --solver covariance, or fewer rows or columns")
         let mean = x.columnMeans()
         var centred = x
         let m = mean.map { Float($0) }
@@ -155,7 +165,11 @@ public struct PCA: Sendable {
                 for j in 0..<d { row[j] -= m[j] }
             }
         }
+        try centred.requireFinite("input, centred (values too large for float32)")
         let svd = try LAPACK.svd(centred)
+        guard svd.singularValues.allSatisfy(\.isFinite) else {
+            throw EmbedVizError.input("the SVD overflows float32 arithmetic (values too large); rescale the input")
+        }
         let scale = 1 / Double(max(n - 1, 1))
         let variances = svd.singularValues.map { Double($0) * Double($0) * scale }
         let total = variances.reduce(0, +)
@@ -181,6 +195,13 @@ public struct PCA: Sendable {
                         explainedVarianceRatio: variance.map { total > 0 ? $0 / total : 0 },
                         singularValues: variance.map { ($0 * n).squareRoot() }, totalVariance: total,
                         samples: samples, whiten: whiten, solver: solver)
+    }
+
+    /// The eigen step's D×D arrays: the accumulator's cross-product, the covariance made from it
+    /// and LAPACK's working copy (Double), plus the k eigenvectors twice.
+    private func checkEigenMemory(dimension d: Int) throws {
+        try MemoryBudget.check(checkedSum(checkedProduct(24, d, d), checkedProduct(20, components, d)),
+                               for: "PCA of \(d) columns (\(d)×\(d) covariance)", alternative: "reduce the number of columns first")
     }
 
     private func validate(rows: Int, columns: Int) throws {

@@ -21,7 +21,7 @@ public enum PCAFiles {
     public static func write(_ model: PCAModel, to path: String) throws {
         let info = Info(kind: "pca-model", version: version, solver: model.solver, whiten: model.whiten)
         try NPZ.write([
-            ("embedviz", .text(String(decoding: try JSONEncoder().encode(info), as: UTF8.self))),
+            ("embedviz", .text(String(decoding: try JSONCoding.encoder(pretty: false).encode(info), as: UTF8.self))),
             ("mean", .doubles(model.mean)),
             ("components", NamedArray(shape: [model.componentCount, model.dimension], .float32(model.components.storage))),
             ("explained_variance", .doubles(model.explainedVariance)),
@@ -35,7 +35,7 @@ public enum PCAFiles {
     public static func write(_ statistics: CovarianceAccumulator, to path: String) throws {
         let info = Info(kind: "pca-partial", version: version)
         try NPZ.write([
-            ("embedviz", .text(String(decoding: try JSONEncoder().encode(info), as: UTF8.self))),
+            ("embedviz", .text(String(decoding: try JSONCoding.encoder(pretty: false).encode(info), as: UTF8.self))),
             ("n_samples", .scalar(statistics.count)),
             ("mean", .doubles(statistics.mean)),
             ("cross_product", .doubles(statistics.symmetrised, shape: [statistics.dimension, statistics.dimension])),
@@ -89,7 +89,7 @@ public enum PCAFiles {
 
     private static func header(_ arrays: [String: NamedArray], path: String, kind: String) throws -> Info {
         guard let text = arrays["embedviz"]?.text,
-              let info = try? JSONDecoder().decode(Info.self, from: Data(text.utf8)) else {
+              let info = try? JSONCoding.decoder().decode(Info.self, from: Data(text.utf8)) else {
             throw EmbedVizError.input("not an EmbedViz PCA file (no 'embedviz' header array)", at: path)
         }
         guard info.kind == kind else {

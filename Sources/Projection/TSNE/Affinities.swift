@@ -127,7 +127,10 @@ public enum Affinities {
         let n = x.rows
         guard n >= 4 else { throw EmbedVizError.input("t-SNE needs at least 4 points, got \(n)") }
         let maximum = maximumPerplexity(points: n)
-        guard perplexity > 0, perplexity <= maximum else {
+        guard perplexity.isFinite, 3 * perplexity >= 1 else {
+            throw EmbedVizError.input("perplexity \(perplexity) is unusable: it must be a finite number with 3·perplexity ≥ 1 (at least one neighbour)")
+        }
+        guard perplexity <= maximum else {
             throw EmbedVizError.input(
                 "perplexity \(perplexity) is too large for \(n) points (3·perplexity neighbours are needed); the maximum is \(Int(maximum))")
         }

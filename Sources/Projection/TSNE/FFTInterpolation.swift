@@ -33,6 +33,38 @@ public struct FFTRepulsion: RepulsiveForces {
         return n
     }
 
+    /// Bytes of the FFTW buffers for a grid of `intervals` per dimension in `dimensions` (the kernel
+    /// and one buffer per term, each real plus half-spectrum), saturating at `Int.max`.
+    public func gridBytes(intervals boxes: Int, dimensions d: Int) -> Int {
+        let length = checkedProduct(2, interpolationPoints, boxes)
+        let real = d == 1 ? length : checkedProduct(length, length)
+        let complex = d == 1 ? checkedSum(length / 2, 1) : checkedProduct(length, checkedSum(length / 2, 1))
+        return checkedProduct(d + 3, checkedSum(checkedProduct(4, real), checkedProduct(8, complex)))
+    }
+
+    /// Refuses, before the grid is made, a map whose bounding box is not finite (a diverged
+    /// optimisation) or so large that its interpolation grid would exceed `MemoryBudget`.
+    public func requireGrid(for y: Embedding) throws(EmbedVizError) {
+        var low = Double.infinity, high = -Double.infinity, finite = true
+        for v in y.coordinates {
+            finite = finite && v.isFinite  // min/max skip NaN
+            low = min(low, v)
+            high = max(high, v)
+        }
+        guard y.coordinates.isEmpty || (finite && low.isFinite && high.isFinite) else {
+            throw EmbedVizError(.numerical, "t-SNE diverged: the map's coordinates are not finite (its bounding box is \(low)…\(high));"
+                                + " check the input for extreme values or lower the learning rate")
+        }
+        let extent = high - low
+        // A lower bound of the grid first: `intervals` searches upwards for a smooth size, which
+        // must not run over a grid no budget allows.
+        let minimum = (extent / intervalLength).rounded(.up)
+        let lowerBound = minimum < 1e9 ? gridBytes(intervals: max(minimumIntervals, Int(minimum)), dimensions: y.dimensions) : .max
+        let bytes = lowerBound == .max ? .max : gridBytes(intervals: intervals(extent: extent), dimensions: y.dimensions)
+        try MemoryBudget.check(bytes, for: String(format: "FFT interpolation over a map spanning %.3g units", extent),
+                               alternative: "use --method bh, or check the input for extreme values")
+    }
+
     static func smooth(_ value: Int) -> Bool {
         var v = value
         for f in [2, 3, 5, 7] { while v % f == 0 { v /= f } }

@@ -66,6 +66,31 @@ public struct TSNEParameters: Sendable, Codable, Equatable {
     public func learningRate(points: Int, exaggeration: Double) -> Double {
         learningRate ?? max(Double(points) / exaggeration, 50)
     }
+
+    /// Throws `EmbedVizError.input` (located at the parameter's name) for a value the optimiser
+    /// cannot use: non-finite numbers, perplexity with 3·perplexity < 1 (no neighbour), negative
+    /// iteration counts, non-positive exaggeration, learning rate or step norm, negative θ,
+    /// momentum or gain, `klEvery` < 1. (Whether the perplexity fits N is checked with the data.)
+    public func validate() throws(EmbedVizError) {
+        func require(_ ok: Bool, _ name: String, _ rule: String, _ value: Any) throws(EmbedVizError) {
+            if !ok { throw EmbedVizError.input("t-SNE's \(name) must be \(rule), got \(value)", at: name) }
+        }
+        try require(dimensions >= 1, "dimensions", "at least 1", dimensions)
+        try require(perplexity.isFinite && 3 * perplexity >= 1, "perplexity", "a finite number with 3·perplexity ≥ 1", perplexity)
+        try require(iterations >= 0, "iterations", "≥ 0", iterations)
+        try require(earlyExaggerationIterations >= 0, "earlyExaggerationIterations", "≥ 0", earlyExaggerationIterations)
+        try require(earlyExaggeration.isFinite && earlyExaggeration > 0, "earlyExaggeration", "a finite number > 0", earlyExaggeration)
+        try require(exaggeration.isFinite && exaggeration > 0, "exaggeration", "a finite number > 0", exaggeration)
+        if let learningRate {
+            try require(learningRate.isFinite && learningRate > 0, "learningRate", "a finite number > 0", learningRate)
+        }
+        try require(initialMomentum.isFinite && initialMomentum >= 0, "initialMomentum", "a finite number ≥ 0", initialMomentum)
+        try require(finalMomentum.isFinite && finalMomentum >= 0, "finalMomentum", "a finite number ≥ 0", finalMomentum)
+        try require(minimumGain.isFinite && minimumGain >= 0, "minimumGain", "a finite number ≥ 0", minimumGain)
+        try require(maximumStepNorm.isFinite && maximumStepNorm > 0, "maximumStepNorm", "a finite number > 0", maximumStepNorm)
+        try require(theta.isFinite && theta >= 0, "theta", "a finite number ≥ 0", theta)
+        try require(klEvery >= 1, "klEvery", "at least 1", klEvery)
+    }
 }
 
 /// What a progress display needs.
@@ -127,7 +152,9 @@ public struct TSNE: Sendable {
         let start = Date()
         let n = x.rows
         let p = parameters
-        guard p.dimensions >= 1 else { throw EmbedVizError.input("t-SNE needs at least 1 output dimension") }
+        try p.validate()
+        try x.requireDistanceSafe("input")
+        if case .given(let y) = initialization { try y.requireFinite("initial embedding") }
         let method = p.method == .auto ? TSNEMethod.choose(points: n, dimensions: p.dimensions) : p.method
         if method == .bh && !(p.dimensions == 2 || p.dimensions == 3) {
             throw EmbedVizError.input("Barnes–Hut t-SNE supports 2 or 3 dimensions, not \(p.dimensions); use --method exact")
@@ -137,8 +164,11 @@ public struct TSNE: Sendable {
         }
         if method == .exact {
             // P with N−1 neighbours per row: indices and values, twice during symmetrization, plus kNN results.
-            try MemoryBudget.check(24 * n * n, for: "exact t-SNE of \(n) points", alternative: "use --method bh")
+            try MemoryBudget.check(checkedProduct(24, n, n), for: "exact t-SNE of \(n) points", alternative: "use --method bh")
         }
+        // The optimiser's N×d arrays: coordinates, update, gains, gradient, repulsion, and a copy per iteration.
+        try MemoryBudget.check(checkedProduct(6 * 8, n, p.dimensions), for: "t-SNE of \(n) points in \(p.dimensions) dimensions",
+                               alternative: "use fewer --dimensions")
         let neighbours = method == .exact ? n - 1 : nil
         let affinities = try Affinities.compute(x, perplexity: p.perplexity, neighbours: neighbours) { done in
             let elapsed = Date().timeIntervalSince(start)
@@ -192,6 +222,7 @@ public struct TSNE: Sendable {
     public func optimise(_ p: SparseAffinities, initial: Embedding, method: TSNEMethod,
                          progress: (TSNEProgress) -> Void = { _ in }) throws(EmbedVizError) -> TSNEResult {
         let parameters = self.parameters
+        try parameters.validate()
         let start = Date()
         let (n, d) = (initial.count, initial.dimensions)
         var y = initial
@@ -223,6 +254,14 @@ public struct TSNE: Sendable {
             let rate = parameters.learningRate(points: n, exaggeration: exaggeration)
             if rates.last != rate { rates.append(rate) }
             let evaluate = (iteration + 1) % parameters.klEvery == 0 || iteration == total - 1
+            // Before any grid or tree is made from the positions: they must be finite, and FFT's
+            // grid (which grows with the map's extent) must fit the memory budget.
+            if let fft = forces as? FFTRepulsion {
+                do { try fft.requireGrid(for: y) } catch { throw error.located(at: "t-SNE iteration \(iteration + 1)") }
+            } else if let bad = y.coordinates.firstIndex(where: { !$0.isFinite }) {
+                throw EmbedVizError(.numerical, "t-SNE diverged: point \(bad / d) has coordinate \(y.coordinates[bad]) at iteration \(iteration + 1)"
+                                    + " (method \(method.rawValue)); check the input for extreme values or lower the learning rate")
+            }
             // Position-only preparation of the repulsion (the Barnes–Hut tree) runs on one thread
             // while the attractive forces run on the other; then the repulsion uses every thread.
             for k in 0..<(n * d) { gradient[k] = 0 }

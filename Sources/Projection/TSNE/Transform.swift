@@ -23,6 +23,33 @@ public struct TSNETransform: Sendable {
         public var theta = 0.5
 
         public init() {}
+
+        /// Throws `EmbedVizError.input` (located at the parameter's name) for values the
+        /// optimisation cannot use: non-finite numbers, 3·perplexity < 1, negative iterations, no
+        /// initial neighbours, non-positive learning rate, exaggeration or gradient norm, negative
+        /// momentum, gain or θ.
+        public func validate() throws(EmbedVizError) {
+            func require(_ ok: Bool, _ name: String, _ rule: String, _ value: Any) throws(EmbedVizError) {
+                if !ok { throw EmbedVizError.input("the t-SNE transform's \(name) must be \(rule), got \(value)", at: name) }
+            }
+            try require(perplexity.isFinite && 3 * perplexity >= 1, "perplexity", "a finite number with 3·perplexity ≥ 1", perplexity)
+            try require(initialNeighbours >= 1, "initialNeighbours", "at least 1", initialNeighbours)
+            try require(learningRate.isFinite && learningRate > 0, "learningRate", "a finite number > 0", learningRate)
+            try require(exaggeration.isFinite && exaggeration > 0, "exaggeration", "a finite number > 0", exaggeration)
+            try require(iterations >= 0, "iterations", "≥ 0", iterations)
+            try require(momentum.isFinite && momentum >= 0, "momentum", "a finite number ≥ 0", momentum)
+            try require(maximumGradientNorm.isFinite && maximumGradientNorm > 0, "maximumGradientNorm", "a finite number > 0",
+                        maximumGradientNorm)
+            try require(minimumGain.isFinite && minimumGain >= 0, "minimumGain", "a finite number ≥ 0", minimumGain)
+            try require(theta.isFinite && theta >= 0, "theta", "a finite number ≥ 0", theta)
+        }
+
+        /// The reference neighbours each new point needs: max(⌊3·perplexity⌋, initialNeighbours),
+        /// or nil when that is not below `points` (call after `validate`).
+        func neighbours(points: Int) -> Int? {
+            guard 3 * perplexity < Double(points), initialNeighbours < points else { return nil }
+            return max(Int(3 * perplexity), initialNeighbours)
+        }
     }
 
     public var parameters: Parameters
@@ -40,10 +67,14 @@ public struct TSNETransform: Sendable {
         guard referenceEmbedding.columns == 2 || referenceEmbedding.columns == 3 else {
             throw EmbedVizError.input("adding points supports 2-D and 3-D maps, this one has \(referenceEmbedding.columns) dimensions")
         }
-        let k = Int(3 * parameters.perplexity)
-        guard referenceInput.rows > max(k, parameters.initialNeighbours) else {
-            throw EmbedVizError.input("the reference has \(referenceInput.rows) points; perplexity \(parameters.perplexity) needs more than \(max(k, parameters.initialNeighbours))")
+        try parameters.validate()
+        guard parameters.neighbours(points: referenceInput.rows) != nil else {
+            let needed = max(3 * parameters.perplexity, Double(parameters.initialNeighbours)).rounded(.down)
+            throw EmbedVizError.input("the reference has \(referenceInput.rows) points; perplexity \(parameters.perplexity) needs more than "
+                                      + (needed < 1e15 ? String(Int(needed)) : "\(needed)"))
         }
+        try Matrix.requireDistanceSafe([(referenceInput, "reference input")])
+        try referenceEmbedding.requireDistanceSafe("reference embedding")
         self.parameters = parameters
         self.referenceInput = referenceInput
         self.referenceEmbedding = referenceEmbedding
@@ -58,10 +89,16 @@ public struct TSNETransform: Sendable {
         }
         guard x.rows > 0 else { return Matrix(rows: 0, columns: referenceEmbedding.columns) }
         let p = parameters
+        try p.validate()  // `parameters` may have changed since init
+        guard let neighbours = p.neighbours(points: referenceInput.rows) else {
+            throw EmbedVizError.input("the reference has \(referenceInput.rows) points, too few for perplexity \(p.perplexity)")
+        }
+        try Matrix.requireDistanceSafe([(x, "new points"), (referenceInput, "reference input")])
         let d = referenceEmbedding.columns
         let m = x.rows
         let k = Int(3 * p.perplexity)
-        let neighbours = max(k, p.initialNeighbours)
+        try MemoryBudget.check(checkedProduct(m, checkedSum(checkedProduct(neighbours, 8), checkedProduct(k, 8), checkedProduct(d, 40))),
+                               for: "placing \(m) points", alternative: "pass fewer rows at a time")
         let lists = try NearestNeighbours.exact(x, among: referenceInput, k: neighbours)
         let (indices, distances) = (lists.indices, lists.squaredDistances)
         // Affinities over the k nearest (the first k of the nearest `neighbours`), rows summing to 1.
