@@ -158,8 +158,8 @@ def main():
                                  "--threads", str(THREADS), "--json", "-", "--quiet"])
             record = json.loads(out)["record"]
             kl, trust, acc = quality(x, np.load(out_path), lab)
-            ratio = {"ratio_to_best": min(results.values()) / record["secondsTotal"]} if results else {}
-            row(f"t-SNE {dims}D {name}", f"embedviz ({record['method']})", record["secondsTotal"], rss, kl=kl, trust=trust,
+            ratio = {"ratio_to_best": min(results.values()) / record["seconds_total"]} if results else {}
+            row(f"t-SNE {dims}D {name}", f"embedviz ({record['method']})", record["seconds_total"], rss, kl=kl, trust=trust,
                 knn_acc=acc, **ratio)
 
     if "cnn" in only:
@@ -171,8 +171,8 @@ def main():
         s, rss, out = timed([EMBEDVIZ, "train", "--out", f"{WORK}/cnn2", "--epochs", "2", "--threads", str(THREADS),
                              "--json", "-", "--quiet"])
         ours = json.loads(out)
-        row("CNN epoch (55k, batch 32)", "embedviz", ours["secondsPerEpoch"], rss, test_acc_2_epochs=ours["accuracy"],
-            ratio=summary["median_epoch_seconds"] / ours["secondsPerEpoch"])
+        row("CNN epoch (55k, batch 32)", "embedviz", ours["seconds_per_epoch"], rss, test_acc_2_epochs=ours["accuracy"],
+            ratio=summary["median_epoch_seconds"] / ours["seconds_per_epoch"])
 
     if "sgemm" in only:
         n = 2048
@@ -189,7 +189,7 @@ def main():
         row(f"sgemm n={n}", f"NumPy {np.__version__}", t, 0, gflops=2 * n ** 3 / t / 1e9)
         s, rss, out = timed([EMBEDVIZ, "info", "--sgemm", str(n), "--threads", str(THREADS), "--json", "-", "--quiet"])
         ours = json.loads(out)["sgemm"]
-        row(f"sgemm n={n}", "embedviz (OpenBLAS)", ours["medianSeconds"], rss, gflops=ours["gflops"], ratio=t / ours["medianSeconds"])
+        row(f"sgemm n={n}", "embedviz (OpenBLAS)", ours["median_seconds"], rss, gflops=ours["gflops"], ratio=t / ours["median_seconds"])
 
     json.dump(rows, open(os.path.join(WORK, "results.json"), "w"), indent=2)
     print(f"\n(results in {os.path.join(WORK, 'results.json')}; {THREADS} threads; inputs in {WORK})")

@@ -38,14 +38,18 @@ extension TutorialStudy {
     /// Runs every stage and writes the report; returns the key figures.
     public func run() throws -> StudySummary {
         let started = Date()
-        try createDirectory(out)
         let q = options.quick
         let (train, test) = try stage("data") { () -> ((LabeledImages, LabeledImages), String) in
             let train = try MNIST.load(.train, from: options.dataDirectory)
             var test = try MNIST.load(.test, from: options.dataDirectory)
-            if q { test = test.subset(0..<2000) }
+            // Up front: the model takes 28×28 images (training, evaluation and embedding assume it).
+            for (split, set) in [(MNIST.Split.train, train), (.test, test)] {
+                try Evaluation.validate(set, source: try MNIST.path(of: split.imagesFile, in: options.dataDirectory))
+            }
+            if q { test = test.subset(0..<min(2000, test.count)) }  // fewer in a small dataset
             return ((train, test), "\(train.count) training and \(test.count) test images from \(options.dataDirectory)")
         }
+        try createDirectory(out)  // after the data are known to be usable: a refused run leaves nothing
         // Train, or reuse the cached run when the data and the configuration are unchanged.
         var config = TrainingConfig()
         config.epochs = q ? 1 : options.epochs
@@ -68,7 +72,7 @@ extension TutorialStudy {
                 self.progress(String(format: "  epoch %2d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1f s%@",
                                      m.epoch, m.trainLoss, m.trainAccuracy, m.validationLoss, m.validationAccuracy, m.seconds,
                                      best ? "  *best" : ""))
-            })
+            }, shouldStop: options.shouldStop)
             try OutputFile.write(key, to: keyPath)
             let best = try CheckpointFile.read(run.bestCheckpoint)
             return ((best.model, trainer.state.history, false),
@@ -107,9 +111,7 @@ extension TutorialStudy {
             randomKLDivergence2D: randomView.tsne2D.record.klDivergence, measurements: measurements, stability: stable,
             stages: stages, blas: .current,
             threads: Threads.count, report: path("report.html"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OutputFile.write([UInt8](try encoder.encode(summary)), to: path("summary.json"))
+        try JSONCoding.write(summary, to: path("summary.json"))
         return summary
     }
 
@@ -138,9 +140,7 @@ extension TutorialStudy {
                     self.progress("\r  t-SNE \(p.phase.rawValue) \(p.done)/\(p.total)" + (p.kl.map { String(format: "  KL %.4f", $0) } ?? ""))
                 }
                 try NPY.write(result.embedding, to: path(directory + "/" + file))
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try OutputFile.write([UInt8](try encoder.encode(result.record)), to: path(directory + "/" + file + ".json"))
+                try JSONCoding.write(result.record, to: path(directory + "/" + file + ".json"))
                 return (result, String(format: "%@, KL %.4f", result.record.method.rawValue, result.record.klDivergence))
             }
         }

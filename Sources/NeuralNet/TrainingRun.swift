@@ -85,12 +85,11 @@ public struct TrainingRun {
             var epochs: [EpochMetrics]
             var bestEpoch: Int?
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OutputFile.write([UInt8](try encoder.encode(Document(epochs: history, bestEpoch: bestEpoch))), to: metricsJSON)
+        try JSONCoding.write(Document(epochs: history, bestEpoch: bestEpoch), to: metricsJSON)
     }
 
-    /// Reads `metrics.json` back (for plots and reports).
+    /// Reads `metrics.json` back (for plots and reports): snake_case keys, or the camelCase of
+    /// earlier versions.
     public static func readMetrics(_ path: String) throws -> (epochs: [EpochMetrics], bestEpoch: Int?) {
         struct Document: Decodable {
             var epochs: [EpochMetrics]
@@ -98,7 +97,7 @@ public struct TrainingRun {
         }
         let bytes = try InputFile.readAll(path)
         do {
-            let document = try JSONDecoder().decode(Document.self, from: Data(bytes))
+            let document = try JSONCoding.decoder().decode(Document.self, from: Data(bytes))
             return (document.epochs, document.bestEpoch)
         } catch {
             throw EmbedVizError.input("not a metrics.json written by embedviz train", at: path)
@@ -117,6 +116,7 @@ public struct NoisyEmbeddings: Sendable {
     /// evaluation mode and keeps `layer`'s output with predictions and confidences.
     public init(model: TutorialCNN, data: LabeledImages, noise: Int, noiseSeed: UInt64,
                 layer: TutorialCNN.Layer = .fc1) throws {
+        try Evaluation.validate(data, layer: layer)
         let (noisy, noiseIndices) = try NoiseInjection.inject(into: data, count: noise, seed: noiseSeed)
         let outputs = Evaluation.outputs(model, on: noisy, layer: layer)
         let noiseSet = Set(noiseIndices)

@@ -13,7 +13,7 @@ struct CommonOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Write a machine-readable summary of what the command did (JSON) to this file.",
-        discussion: "`-` prints it to stdout, or to stderr when stdout carries data.",
+        discussion: "`-` prints it to stdout (the human-readable lines then go to stderr), or to stderr when stdout carries data.",
         valueName: "path"))
     var json: String?
 
@@ -27,10 +27,11 @@ struct CommonOptions: ParsableArguments {
     }
 
     /// Prints a line of human-readable output unless `--quiet`. Goes to stderr when stdout carries
-    /// data (`--output -`), and is flushed at once so that piped logs stay in step.
+    /// data (`--output -`) or the JSON summary (`--json -`), and is flushed at once so that piped logs
+    /// stay in step.
     func say(_ line: String, stdoutCarriesData: Bool = false) {
         guard !quiet else { return }
-        if stdoutCarriesData {
+        if stdoutCarriesData || json == "-" {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         } else {
             print(line)
@@ -41,14 +42,11 @@ struct CommonOptions: ParsableArguments {
     /// Writes the JSON summary if `--json` was given.
     func writeSummary<T: Encodable>(_ summary: T, stdoutCarriesData: Bool = false) throws {
         guard let json else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(summary) + Data("\n".utf8)
+        let data = try JSONCoding.encode(summary)
         if json == "-" {
-            (stdoutCarriesData ? FileHandle.standardError : FileHandle.standardOutput).write(data)
+            (stdoutCarriesData ? FileHandle.standardError : FileHandle.standardOutput).write(Data(data))
         } else {
-            try OutputFile.write([UInt8](data), to: json)
+            try OutputFile.write(data, to: json)
         }
     }
 }

@@ -25,7 +25,7 @@ import Testing
                       "t-SNE 2D (random weights)", "metrics (trained model)", "figures and report"] {
             #expect(stages.contains(stage), "stage \(stage) missing from \(stages)")
         }
-        #expect((summary["klDivergence2D"] as! Double) > 0)
+        #expect((summary["kl_divergence_2d"] as! Double) > 0)
         if Self.realData {
             // One epoch on 3,000 real images: well above chance, far below the full run.
             #expect((summary["accuracy"] as! Double) > 0.85)

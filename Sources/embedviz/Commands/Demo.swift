@@ -30,6 +30,7 @@ struct Demo: ParsableCommand {
         options.output = out
         options.quick = quick
         options.epochs = epochs
+        options.shouldStop = { StopRequest.isSet }
         let line = ProgressLine(quiet: common.quiet)
         let study = TutorialStudy(options: options) { message in
             if message.hasPrefix("\r") {

@@ -12,7 +12,8 @@ struct Embed: ParsableCommand {
             (pixels uniform in 0…255, label 10 = "noise"), runs the model in evaluation mode and writes:
               embeddings.npy   N×D float32, the output of --layer (default fc1: the 100-d embedding)
               metadata.tsv     index, target (0–9, 10 = noise), prediction, confidence (max softmax), is_noise
-              images-idx3-ubyte  the embedded images (noise included), for pictures and the explorer
+              images-idx3-ubyte  the embedded images (noise included), one per row in row order (with \
+            --sample, row r is image index[r] of the split), for pictures, `plot --explorer` and `export projector`
             (The tutorial drew its indices as uint8, so at most 256 distinct images were replaced; here \
             exactly --noise distinct images are.)
 
@@ -68,6 +69,8 @@ struct Embed: ParsableCommand {
             chosen = generator.distinctIndices(sample, from: images.count).sorted()
             images = images.subset(chosen!)
         }
+        // Before anything is written: the model takes 28×28 images, and the outputs must fit in memory.
+        try Evaluation.validate(images, layer: layer, source: try MNIST.path(of: split.imagesFile, in: data.data))
         try createDirectory(out)
         let start = Date()
         var result = try NoisyEmbeddings(model: model, data: images, noise: noise, noiseSeed: noiseSeed, layer: layer)

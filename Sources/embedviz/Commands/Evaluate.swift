@@ -30,14 +30,13 @@ struct Evaluate: ParsableCommand {
         common.apply()
         let saved = try CheckpointFile.read(checkpoint)
         let test = try MNIST.load(.test, from: data.data)
+        try Evaluation.validate(test, source: try MNIST.path(of: MNIST.Split.test.imagesFile, in: data.data))
         let result = Evaluation.evaluate(saved.model, on: test)
-        if common.json != "-" {
-            common.say(String(format: "test loss %.4f, accuracy %.4f (%d images)", result.loss, result.accuracy, result.count))
-            common.say("confusion matrix (rows: target, columns: prediction)")
-            common.say("      " + (0..<10).map { String(format: "%5d", $0) }.joined())
-            for (t, row) in result.confusion.enumerated() {
-                common.say(String(format: "%5d ", t) + row.map { String(format: "%5d", $0) }.joined())
-            }
+        common.say(String(format: "test loss %.4f, accuracy %.4f (%d images)", result.loss, result.accuracy, result.count))
+        common.say("confusion matrix (rows: target, columns: prediction)")
+        common.say("      " + (0..<10).map { String(format: "%5d", $0) }.joined())
+        for (t, row) in result.confusion.enumerated() {
+            common.say(String(format: "%5d ", t) + row.map { String(format: "%5d", $0) }.joined())
         }
         try common.writeSummary(Summary(checkpoint: checkpoint, loss: result.loss, accuracy: result.accuracy,
                                         count: result.count, confusion: result.confusion))

@@ -29,8 +29,21 @@ struct Export: ParsableCommand {
         @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
         @OptionGroup var common: CommonOptions
 
+        struct Summary: Encodable {
+            var embeddings: String
+            var rows: Int
+            var columns: Int
+            var metadataColumns: [String]?
+            var tensors: String
+            var metadata: String?
+            var sprite: String?
+            var config: String
+            var seconds: Double
+        }
+
         func run() throws {
             common.apply()
+            let start = Date()
             let x = try MatrixReader.read(embeddings)
             let meta = try metadata.map { try EmbeddingMetadata.read($0) }
             let pictures = try images.map { path -> LabeledImages in
@@ -41,9 +54,13 @@ struct Export: ParsableCommand {
                 return LabeledImages(images: array.payload, labels: Array(repeating: 0, count: array.dimensions[0]),
                                      height: array.dimensions[1], width: array.dimensions[2])
             }
-            let files = try ProjectorExport.write(embeddings: x, metadata: meta, images: pictures, to: out,
-                                                  columns: columns.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+            let exported = columns.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let files = try ProjectorExport.write(embeddings: x, metadata: meta, images: pictures, to: out, columns: exported)
             common.say("wrote \([files.tensors, files.metadata, files.sprite, files.config].compactMap { $0 }.joined(separator: ", "))")
+            try common.writeSummary(Summary(embeddings: embeddings, rows: x.rows, columns: x.columns,
+                                            metadataColumns: files.metadata == nil ? nil : exported, tensors: files.tensors,
+                                            metadata: files.metadata, sprite: files.sprite, config: files.config,
+                                            seconds: Date().timeIntervalSince(start)))
         }
     }
 }

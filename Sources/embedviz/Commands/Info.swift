@@ -30,10 +30,20 @@ struct Info: ParsableCommand {
         var blas: BLASInfo
         var threads: Int
         var dataDirectory: String
-        var dataFiles: [String: String]
-        var checksums: [String: Bool]?
+        /// One entry per MNIST file (file names are values, not keys: keys stay snake_case).
+        var dataFiles: [DataFile]
+        /// With --verify: whether every checksum matched.
+        var checksumsOk: Bool?
         var splits: [String: SplitSummary]?
         var sgemm: SGEMMSummary?
+    }
+
+    struct DataFile: Encodable {
+        var name: String
+        /// Where it was found, nil when missing.
+        var path: String?
+        /// With --verify: whether its MD5 matched.
+        var md5Ok: Bool?
     }
 
     struct SGEMMSummary: Encodable {
@@ -74,6 +84,8 @@ struct Info: ParsableCommand {
         var measured: SGEMMSummary?
         if let n = sgemm {
             guard n > 0 else { throw EmbedVizError.input("--sgemm takes a positive size") }
+            // A and C, n×n float32 each.
+            try MemoryBudget.check(checkedProduct(8, n, n), for: "sgemm of \(n)×\(n) matrices", alternative: "use a smaller --sgemm n")
             var rng = SeededGenerator(seed: 1)
             let a = Matrix(rows: n, columns: n) { _, _ in rng.uniform(-1, 1) }
             var c = Matrix(rows: n, columns: n)
@@ -85,12 +97,12 @@ struct Info: ParsableCommand {
             }.sorted()
             measured = SGEMMSummary(n: n, medianSeconds: times[3], gflops: 2 * pow(Double(n), 3) / times[3] / 1e9)
         }
-        let summary = Summary(version: EmbedVizCommand.version, blas: blas, threads: Threads.count,
-                              dataDirectory: data.data, dataFiles: files, checksums: checksums, splits: splits, sgemm: measured)
-        if common.json == "-" {
-            try common.writeSummary(summary)
-            return
+        let dataFiles = files.keys.sorted().map { name in
+            DataFile(name: name, path: try? MNIST.path(of: name, in: data.data), md5Ok: checksums.map { $0[name] == true })
         }
+        let summary = Summary(version: EmbedVizCommand.version, blas: blas, threads: Threads.count,
+                              dataDirectory: data.data, dataFiles: dataFiles,
+                              checksumsOk: checksums.map { !$0.values.contains(false) }, splits: splits, sgemm: measured)
         common.say("embedviz \(EmbedVizCommand.version)")
         common.say("BLAS:    \(blas.config)")
         let replaced = blas.replacedCore.map { " (selected by EmbedViz; OpenBLAS had fallen back to \($0))" } ?? ""

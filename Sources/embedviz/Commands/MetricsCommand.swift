@@ -160,7 +160,7 @@ struct MetricsCommand: ParsableCommand {
         let summary = Summary(rows: x.rows, columns: x.columns, reference_rows: referenceMatrix?.rows, k: k,
                               detections: detections, most_anomalous: anomalous, most_confidently_misclassified: misclassified,
                               projection: mapQuality, seconds: Date().timeIntervalSince(start))
-        if common.json != "-" || toStdout { printTable(summary, stdoutCarriesData: toStdout) }
+        printTable(summary, stdoutCarriesData: toStdout)
         try common.writeSummary(summary, stdoutCarriesData: toStdout)
     }
 

@@ -36,8 +36,12 @@ struct PCACommand: ParsableCommand {
         var seconds: Double
         var output: String?
         var model: String?
+        /// `pca fit`/`pca merge --partial`: the partial statistics written as well.
+        var partial: String?
+        /// `pca merge`: the partial files combined.
+        var partials: [String]?
 
-        init(_ m: PCAModel, seconds: Double, output: String?, model: String?) {
+        init(_ m: PCAModel, seconds: Double, output: String?, model: String?, partial: String? = nil, partials: [String]? = nil) {
             components = m.componentCount
             samples = m.samples
             dimension = m.dimension
@@ -49,7 +53,28 @@ struct PCACommand: ParsableCommand {
             self.seconds = seconds
             self.output = output
             self.model = model
+            self.partial = partial
+            self.partials = partials
         }
+    }
+
+    /// `pca fit`/`pca merge` with --partial only: the statistics written, no model.
+    struct PartialSummary: Encodable {
+        var samples: Int
+        var dimension: Int
+        var partial: String
+        var partials: [String]?
+        var seconds: Double
+    }
+
+    /// `pca transform`.
+    struct TransformSummary: Encodable {
+        var model: String
+        var input: String
+        var output: String
+        var rows: Int
+        var columns: Int
+        var seconds: Double
     }
 
     static func report(_ model: PCAModel, seconds: Double, common: CommonOptions, toStderr: Bool) {
@@ -99,7 +124,7 @@ struct PCACommand: ParsableCommand {
                 try MatrixWriter.write(y, to: path, format: output.format(inputFormat: reader.format))
             }
             if let model { try PCAFiles.write(fitted, to: model) }
-            if common.json != "-" || toStdout { PCACommand.report(fitted, seconds: seconds, common: common, toStderr: toStdout) }
+            PCACommand.report(fitted, seconds: seconds, common: common, toStderr: toStdout)
             try common.writeSummary(Summary(fitted, seconds: seconds, output: output.output, model: model), stdoutCarriesData: toStdout)
         }
     }
@@ -125,7 +150,7 @@ struct PCACommand: ParsableCommand {
             common.apply()
             let start = Date()
             let reader = try input.reader()
-            var statistics = CovarianceAccumulator(dimension: reader.columns)
+            var statistics = try CovarianceAccumulator(dimension: reader.columns)
             let chunk = CovarianceAccumulator.chunkRows(dimension: reader.columns)
             while var rows = try reader.next(maxRows: chunk) { statistics.absorb(&rows) }
             if let partial {
@@ -136,8 +161,11 @@ struct PCACommand: ParsableCommand {
                 let fitted = try PCA(components: components, solver: .covariance, whiten: whiten).fit(statistics)
                 try PCAFiles.write(fitted, to: model)
                 let seconds = Date().timeIntervalSince(start)
-                if common.json != "-" { PCACommand.report(fitted, seconds: seconds, common: common, toStderr: false) }
-                try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model))
+                PCACommand.report(fitted, seconds: seconds, common: common, toStderr: false)
+                try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model, partial: partial))
+            } else if let partial {
+                try common.writeSummary(PartialSummary(samples: statistics.count, dimension: statistics.dimension, partial: partial,
+                                                       seconds: Date().timeIntervalSince(start)))
             }
         }
     }
@@ -176,13 +204,19 @@ struct PCACommand: ParsableCommand {
                 }
             }
             let statistics = merged!
-            if let partial { try PCAFiles.write(statistics, to: partial) }
+            if let partial {
+                try PCAFiles.write(statistics, to: partial)
+                common.say("merged \(partials.count) partial fits: statistics of \(statistics.count)×\(statistics.dimension) → \(partial)")
+            }
             if let model {
                 let fitted = try PCA(components: components, solver: .covariance, whiten: whiten).fit(statistics)
                 try PCAFiles.write(fitted, to: model)
                 let seconds = Date().timeIntervalSince(start)
-                if common.json != "-" { PCACommand.report(fitted, seconds: seconds, common: common, toStderr: false) }
-                try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model))
+                PCACommand.report(fitted, seconds: seconds, common: common, toStderr: false)
+                try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model, partial: partial, partials: partials))
+            } else if let partial {
+                try common.writeSummary(PartialSummary(samples: statistics.count, dimension: statistics.dimension, partial: partial,
+                                                       partials: partials, seconds: Date().timeIntervalSince(start)))
             }
         }
     }
@@ -199,6 +233,7 @@ struct PCACommand: ParsableCommand {
 
         func run() throws {
             common.apply()
+            let start = Date()
             let fitted = try PCAFiles.readModel(model)
             let reader = try input.reader()
             guard reader.columns == fitted.dimension else {
@@ -208,14 +243,22 @@ struct PCACommand: ParsableCommand {
             let path = output.output ?? "-"
             let writer = try MatrixWriter(path: path, format: output.format(inputFormat: reader.format),
                                           columns: fitted.componentCount, rows: reader.rows)
+            StopRequest.install()
             do {
-                while let rows = try reader.next(maxRows: max(1, chunkRows)) { try writer.write(fitted.transform(rows)) }
+                while let rows = try reader.next(maxRows: max(1, chunkRows)) {
+                    try StopRequest.check(path == "-" ? "standard output holds the rows projected before the signal"
+                                                   : "\(path) was not written")
+                    try writer.write(fitted.transform(rows))
+                }
                 try writer.finish()
             } catch {
                 writer.abandon()
                 throw error
             }
             common.say("projected \(reader.rowsRead) rows onto \(fitted.componentCount) components", stdoutCarriesData: path == "-")
+            try common.writeSummary(TransformSummary(model: model, input: input.input, output: path, rows: reader.rowsRead,
+                                                     columns: fitted.componentCount, seconds: Date().timeIntervalSince(start)),
+                                    stdoutCarriesData: path == "-")
         }
     }
 }

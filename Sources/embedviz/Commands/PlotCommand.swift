@@ -26,7 +26,7 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Colour by the predicted class or by the target.") var colorBy: ColorBy = .prediction
     @Option(name: .shortAndLong, help: ArgumentHelp("The figure: .png, .svg or .pdf.", valueName: "path")) var output: String?
     @Option(help: ArgumentHelp("Also write an interactive HTML explorer.", valueName: "path")) var explorer: String?
-    @Option(help: ArgumentHelp("The points' images (IDX, N×H×W uint8), for the explorer.", valueName: "path")) var images: String?
+    @Option(help: ArgumentHelp("The points' images for the explorer (IDX, N×H×W uint8, image r for row r: embed's images-idx3-ubyte).", valueName: "path")) var images: String?
     @Option(help: ArgumentHelp("Training curves from a run's metrics.json instead of a map.", valueName: "path")) var training: String?
     @Option(help: "Figure title.") var title: String?
     @OptionGroup var common: CommonOptions
@@ -37,8 +37,24 @@ struct PlotCommand: ParsableCommand {
         if training != nil && explorer != nil { throw ValidationError("--explorer draws maps, not training curves") }
     }
 
+    struct Summary: Encodable {
+        var input: String?
+        var training: String?
+        var metadata: String?
+        /// Points of a map, epochs of training curves.
+        var points: Int?
+        var dimensions: Int?
+        var epochs: Int?
+        var bestEpoch: Int?
+        var colorBy: String?
+        var output: String?
+        var explorer: String?
+        var seconds: Double
+    }
+
     func run() throws {
         common.apply()
+        let start = Date()
         if let training {
             let (epochs, best) = try TrainingRun.readMetrics(training)
             try Figure.trainingCurves(epochs: epochs.map(\.epoch), trainLoss: epochs.map(\.trainLoss),
@@ -46,6 +62,8 @@ struct PlotCommand: ParsableCommand {
                                       validationAccuracy: epochs.map(\.validationAccuracy), bestEpoch: best,
                                       title: title ?? "Training curves").write(to: output!)
             common.say("wrote \(output!)")
+            try common.writeSummary(Summary(training: training, epochs: epochs.count, bestEpoch: best, output: output,
+                                            seconds: Date().timeIntervalSince(start)))
             return
         }
         let points = try MatrixReader.read(input!)
@@ -59,9 +77,19 @@ struct PlotCommand: ParsableCommand {
         guard meta.count == points.rows else {
             throw EmbedVizError.input("\(meta.count) metadata rows for \(points.rows) points", at: metadata!)
         }
-        let labels = colorBy == .prediction ? meta.prediction : meta.target
-        let classCount = max(11, (labels.max() ?? 0) + 1)
-        let names = (0..<classCount).map { $0 == 10 ? "noise" : String($0) }
+        // Labels index the palette and the legend: kept as they are up to 255; larger (sparse) ids
+        // are renumbered in order, each still named by its id, so a huge label allocates nothing by its value.
+        var labels = colorBy == .prediction ? meta.prediction : meta.target
+        let largest = labels.max() ?? 0
+        let names: [String]
+        if largest < 256 {
+            names = (0..<max(11, largest + 1)).map { $0 == 10 ? "noise" : String($0) }
+        } else {
+            let ids = Set(labels).sorted()
+            let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+            labels = labels.map { position[$0]! }
+            names = ids.map { $0 == 10 ? "noise" : String($0) }
+        }
         let highlight = meta.isNoise.contains(true) ? meta.isNoise : nil
         let heading = title ?? "\((input! as NSString).lastPathComponent), coloured by \(colorBy.rawValue)"
         if let output {
@@ -80,8 +108,13 @@ struct PlotCommand: ParsableCommand {
             var sprite: SpriteSheet?
             if let images {
                 let array = try IDXArray.read(images)
-                guard array.elementType == .uint8, array.dimensions.count == 3, array.dimensions[0] >= (meta.index.max() ?? 0) + 1 else {
-                    throw EmbedVizError.input("expected N×height×width uint8 images covering every index in the metadata", at: images)
+                // One rule (as `export projector`): image r is the image of row r of the map, so the file
+                // holds one image per row, in row order — what `embed` writes, with or without --sample.
+                guard array.elementType == .uint8, array.dimensions.count == 3 else {
+                    throw EmbedVizError.input("expected N×height×width uint8 images", at: images)
+                }
+                guard array.dimensions[0] == points.rows else {
+                    throw EmbedVizError.input("\(array.dimensions[0]) images for \(points.rows) points: the explorer shows image r for row r, so it needs one image per row, in row order (the images-idx3-ubyte that `embedviz embed` wrote with the embeddings)", at: images)
                 }
                 let atlas = ImageAtlas(pixels: array.payload, height: array.dimensions[1], width: array.dimensions[2])
                 sprite = SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
@@ -91,5 +124,8 @@ struct PlotCommand: ParsableCommand {
                          subtitle: "\(points.rows) points, coloured by \(colorBy.rawValue)", colorLabels: labels).write(to: explorer)
             common.say("wrote \(explorer)")
         }
+        try common.writeSummary(Summary(input: input, metadata: metadata, points: points.rows, dimensions: points.columns,
+                                        colorBy: colorBy.rawValue, output: output, explorer: explorer,
+                                        seconds: Date().timeIntervalSince(start)))
     }
 }

@@ -58,7 +58,7 @@ struct TSNEFit: ParsableCommand {
         p.earlyExaggeration = earlyExaggeration
         p.earlyExaggerationIterations = earlyExaggerationIterations
         if learningRate != "auto" {
-            guard let rate = Double(learningRate), rate > 0 else {
+            guard let rate = Double(learningRate), rate.isFinite, rate > 0 else {
                 throw EmbedVizError.input("--learning-rate takes a positive number or 'auto', got '\(learningRate)'")
             }
             p.learningRate = rate
@@ -72,8 +72,21 @@ struct TSNEFit: ParsableCommand {
     func validate() throws {
         if dimensions < 1 { throw ValidationError("--dimensions must be at least 1") }
         if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
-        if perplexity <= 0 { throw ValidationError("--perplexity must be positive") }
-        if theta < 0 { throw ValidationError("--theta must be ≥ 0") }
+        // Value errors: one `error: … (--option)` line, no usage.
+        if !perplexity.isFinite || 3 * perplexity < 1 {
+            throw EmbedVizError.input("the perplexity must be a finite number of at least 1/3 (3·perplexity neighbours), got \(perplexity)",
+                                      at: "--perplexity")
+        }
+        if !theta.isFinite || theta < 0 { throw EmbedVizError.input("θ must be a finite number ≥ 0, got \(theta)", at: "--theta") }
+        if !earlyExaggeration.isFinite || earlyExaggeration <= 0 {
+            throw EmbedVizError.input("the early exaggeration must be a finite number > 0, got \(earlyExaggeration)", at: "--early-exaggeration")
+        }
+        if earlyExaggerationIterations < 0 {
+            throw EmbedVizError.input("must be ≥ 0, got \(earlyExaggerationIterations)", at: "--early-exaggeration-iterations")
+        }
+        if learningRate != "auto", !(Double(learningRate).map { $0.isFinite && $0 > 0 } ?? false) {
+            throw EmbedVizError.input("the learning rate must be a finite positive number or 'auto', got '\(learningRate)'", at: "--learning-rate")
+        }
     }
 
     func run() throws {
@@ -96,11 +109,7 @@ struct TSNEFit: ParsableCommand {
         let r = result.record
         if let path = output.output {
             try MatrixWriter.write(result.embedding, to: path, format: output.format(inputFormat: reader.format))
-            if path != "-" {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try OutputFile.write([UInt8](try encoder.encode(r)), to: path + ".json")
-            }
+            if path != "-" { try JSONCoding.write(r, to: path + ".json") }
         }
         common.say(String(format: "t-SNE (%@) of %d×%d → %dD: KL %.4f%@ in %.1f s (affinities %.1f s, early exaggeration %.1f s, optimisation %.1f s)",
                           r.method.rawValue, r.points, r.inputDimensions, dimensions, r.klDivergence, r.klExact ? "" : " (estimated Z)",
@@ -147,6 +156,15 @@ struct TSNETransformCommand: ParsableCommand {
     @Option(help: "Rows per chunk.") var chunkRows = 4096
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        if !perplexity.isFinite || 3 * perplexity < 1 {
+            throw EmbedVizError.input("the perplexity must be a finite number of at least 1/3 (3·perplexity neighbours), got \(perplexity)",
+                                      at: "--perplexity")
+        }
+        if iterations < 0 { throw EmbedVizError.input("the iterations must be ≥ 0, got \(iterations)", at: "--iterations") }
+        if chunkRows < 1 { throw EmbedVizError.input("the rows per chunk must be at least 1, got \(chunkRows)", at: "--chunk-rows") }
+    }
+
     func run() throws {
         common.apply()
         var parameters = TSNETransform.Parameters()
@@ -159,15 +177,39 @@ struct TSNETransformCommand: ParsableCommand {
         let writer = try MatrixWriter(path: path, format: output.format(inputFormat: reader.format),
                                       columns: transformer.referenceEmbedding.columns, rows: reader.rows)
         let start = Date()
+        StopRequest.install()
         do {
-            while let rows = try reader.next(maxRows: max(1, chunkRows)) { try writer.write(try transformer.transform(rows)) }
+            while let rows = try reader.next(maxRows: max(1, chunkRows)) {
+                try StopRequest.check(path == "-" ? "standard output holds the rows projected before the signal"
+                                                   : "\(path) was not written")
+                try writer.write(try transformer.transform(rows))
+            }
             try writer.finish()
         } catch {
             writer.abandon()
             throw error
         }
+        let seconds = Date().timeIntervalSince(start)
         common.say(String(format: "placed %d points into the %d-point map in %.1f s", reader.rowsRead,
-                          transformer.referenceEmbedding.rows, Date().timeIntervalSince(start)),
+                          transformer.referenceEmbedding.rows, seconds),
                    stdoutCarriesData: path == "-")
+        try common.writeSummary(Summary(reference: reference, referenceInput: referenceInput, referencePoints: transformer.referenceEmbedding.rows,
+                                        input: input.input, output: path, rows: reader.rowsRead,
+                                        columns: transformer.referenceEmbedding.columns, perplexity: perplexity,
+                                        iterations: iterations, seconds: seconds),
+                                stdoutCarriesData: path == "-")
+    }
+
+    struct Summary: Encodable {
+        var reference: String
+        var referenceInput: String
+        var referencePoints: Int
+        var input: String
+        var output: String
+        var rows: Int
+        var columns: Int
+        var perplexity: Double
+        var iterations: Int
+        var seconds: Double
     }
 }
