@@ -237,7 +237,8 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
         MemoryBudget.withBudget(bytes: 1 << 20) {
             var p = TSNEParameters()
             p.method = .exact
-            #expect(throws: EmbedVizError.input("exact t-SNE of 500 points would need 5.7 MiB of working memory, over the budget of 1.0 MiB; use --method bh")) {
+            #expect(throws: EmbedVizError.input(
+                "exact t-SNE of 500 points would need 5.7 MiB of working memory, over the budget of 1.0 MiB; use \(parameter: "method", of: "TSNEParameters") bh")) {
                 _ = try TSNE(p).fit(randomMatrix(500, 3, seed: 1))
             }
         }

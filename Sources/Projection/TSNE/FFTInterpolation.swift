@@ -44,6 +44,8 @@ public struct FFTRepulsion: RepulsiveForces {
 
     /// Refuses, before the grid is made, a map whose bounding box is not finite (a diverged
     /// optimisation) or so large that its interpolation grid would exceed `MemoryBudget`.
+    public func validate(_ y: Embedding) throws(EmbedVizError) { try requireGrid(for: y) }
+
     public func requireGrid(for y: Embedding) throws(EmbedVizError) {
         var low = Double.infinity, high = -Double.infinity, finite = true
         for v in y.coordinates {
@@ -62,7 +64,7 @@ public struct FFTRepulsion: RepulsiveForces {
         let lowerBound = minimum < 1e9 ? gridBytes(intervals: max(minimumIntervals, Int(minimum)), dimensions: y.dimensions) : .max
         let bytes = lowerBound == .max ? .max : gridBytes(intervals: intervals(extent: extent), dimensions: y.dimensions)
         try MemoryBudget.check(bytes, for: String(format: "FFT interpolation over a map spanning %.3g units", extent),
-                               alternative: "use --method bh, or check the input for extreme values")
+                               alternative: "use \(parameter: "method", of: "TSNEParameters") bh, or check the input for extreme values")
     }
 
     static func smooth(_ value: Int) -> Bool {

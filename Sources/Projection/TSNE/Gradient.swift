@@ -31,10 +31,20 @@ public protocol RepulsiveForces {
     /// Writes Σⱼ wᵢⱼ² (yᵢ − yⱼ) (unnormalised) into `forces` (N×d) and returns Z = Σ_{i≠j} wᵢⱼ.
     /// Uses what `prepare` made for the same positions, if it was called.
     mutating func compute(_ y: Embedding, into forces: inout [Double]) -> Double
+    /// Refuses positions the method cannot work from (called before `prepare`). Default: every
+    /// coordinate finite.
+    func validate(_ y: Embedding) throws(EmbedVizError)
 }
 
 extension RepulsiveForces {
     public mutating func prepare(_ y: Embedding) {}
+
+    public func validate(_ y: Embedding) throws(EmbedVizError) {
+        if let bad = y.coordinates.firstIndex(where: { !$0.isFinite }) {
+            throw EmbedVizError(.numerical, "t-SNE diverged: point \(bad / y.dimensions) has coordinate \(y.coordinates[bad]);"
+                                + " check the input for extreme values or lower the learning rate")
+        }
+    }
 }
 
 /// The attractive term, and the parts of the KL divergence that need P.
@@ -63,49 +73,33 @@ public enum Attraction {
             return (all.lowerBound + r.lowerBound)..<(all.lowerBound + r.upperBound)
         }
         var partial = [Double](repeating: 0, count: chunks)
+        let g = UncheckedSendable(gradient)
         if (d == 2 || d == 3) && !klTerms {
             // The common case: 2-D or 3-D, no KL this iteration — eight neighbours at a time in Float lanes.
             let single = y.coordinates.map { Float($0) }
-            do {
+            p.withRows { rows in
                 single.withUnsafeBufferPointer { yb in
-                    p.rowStart.withUnsafeBufferPointer { sb in
-                        p.columns.withUnsafeBufferPointer { cb in
-                            p.values.withUnsafeBufferPointer { vb in
-                                let raw = UncheckedSendable((g: gradient, y: yb.baseAddress!, start: sb.baseAddress!,
-                                                             columns: cb.baseAddress!, values: vb.baseAddress!))
-                                Threads.forEachPart(chunks) { c in
-                                    let r = raw.value
-                                    let rows = part(c)
-                                    if d == 2 {
-                                        addVectorised(rows, dimensions: 2, r.start, r.columns, r.values, r.y, r.g, Float(exaggeration))
-                                    } else {
-                                        addVectorised(rows, dimensions: 3, r.start, r.columns, r.values, r.y, r.g, Float(exaggeration))
-                                    }
-                                }
-                            }
+                    let y = UncheckedSendable(yb.baseAddress!)
+                    Threads.forEachPart(chunks) { c in
+                        // Literal dimensions, so that each call is specialised (the lanes' layout is fixed).
+                        if d == 2 {
+                            addVectorised(part(c), dimensions: 2, rows, y.value, g.value, Float(exaggeration))
+                        } else {
+                            addVectorised(part(c), dimensions: 3, rows, y.value, g.value, Float(exaggeration))
                         }
                     }
                 }
             }
             return 0
         }
-        do {
+        p.withRows { rows in
             y.coordinates.withUnsafeBufferPointer { yb in
-                p.rowStart.withUnsafeBufferPointer { sb in
-                    p.columns.withUnsafeBufferPointer { cb in
-                        p.values.withUnsafeBufferPointer { vb in
-                            partial.withUnsafeMutableBufferPointer { pb in
-                                let raw = UncheckedSendable((g: gradient, y: yb.baseAddress!, start: sb.baseAddress!,
-                                                             columns: cb.baseAddress!, values: vb.baseAddress!, out: pb.baseAddress!))
-                                Threads.forEachPart(chunks) { c in
-                                    let range = part(c)
-                                    let r = raw.value
-                                    raw.value.out[c] = d == 2
-                                        ? add2D(range, r.start, r.columns, r.values, r.y, r.g, exaggeration, klTerms)
-                                        : addAny(range, d, r.start, r.columns, r.values, r.y, r.g, exaggeration, klTerms)
-                                }
-                            }
-                        }
+                partial.withUnsafeMutableBufferPointer { pb in
+                    let (y, out) = (UncheckedSendable(yb.baseAddress!), UncheckedSendable(pb.baseAddress!))
+                    Threads.forEachPart(chunks) { c in
+                        out.value[c] = d == 2
+                            ? add2D(part(c), rows, y.value, g.value, exaggeration, klTerms)
+                            : addAny(part(c), d, rows, y.value, g.value, exaggeration, klTerms)
                     }
                 }
             }
@@ -115,9 +109,9 @@ public enum Attraction {
 
     /// The 2-D case, unrolled (the hot loop of 2-D t-SNE: every non-zero of P, every iteration).
     @inline(__always)
-    static func add2D(_ rows: Range<Int>, _ start: UnsafePointer<Int>, _ columns: UnsafePointer<Int32>,
-                      _ values: UnsafePointer<Float>, _ y: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
+    static func add2D(_ rows: Range<Int>, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
                       _ exaggeration: Double, _ klTerms: Bool) -> Double {
+        let (start, columns, values) = (p.start, p.columns, p.values)
         var kl = 0.0
         for i in rows {
             let (xi, yi) = (y[2 * i], y[2 * i + 1])
@@ -142,9 +136,9 @@ public enum Attraction {
     /// about 3× the scalar loop. Float is ample here: P itself is stored in Float, and the sum per
     /// point is accumulated in lanes and finished in Double.
     @inline(__always)
-    static func addVectorised(_ rows: Range<Int>, dimensions d: Int, _ start: UnsafePointer<Int>, _ columns: UnsafePointer<Int32>,
-                              _ values: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Double>,
-                              _ exaggeration: Float) {
+    static func addVectorised(_ rows: Range<Int>, dimensions d: Int, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Float>,
+                              _ g: UnsafeMutablePointer<Double>, _ exaggeration: Float) {
+        let (start, columns, values) = (p.start, p.columns, p.values)
         let three = d == 3
         for i in rows {
             let base = y + d * i
@@ -187,9 +181,9 @@ public enum Attraction {
     }
 
     /// Any number of dimensions.
-    static func addAny(_ rows: Range<Int>, _ d: Int, _ start: UnsafePointer<Int>, _ columns: UnsafePointer<Int32>,
-                       _ values: UnsafePointer<Float>, _ y: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
-                       _ exaggeration: Double, _ klTerms: Bool) -> Double {
+    static func addAny(_ rows: Range<Int>, _ d: Int, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Double>,
+                       _ g: UnsafeMutablePointer<Double>, _ exaggeration: Double, _ klTerms: Bool) -> Double {
+        let (start, columns, values) = (p.start, p.columns, p.values)
         var kl = 0.0
         var force = [Double](repeating: 0, count: d)
         force.withUnsafeMutableBufferPointer { f in

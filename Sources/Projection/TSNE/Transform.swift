@@ -21,6 +21,9 @@ public struct TSNETransform: Sendable {
         public var maximumGradientNorm = 0.25
         public var minimumGain = 0.01
         public var theta = 0.5
+        /// How the new points' nearest reference points are found (`auto` resolves on the
+        /// reference's size; use the metric the map was made with).
+        public var neighbourSearch = NeighbourSearch()
 
         public init() {}
 
@@ -42,6 +45,7 @@ public struct TSNETransform: Sendable {
                         maximumGradientNorm)
             try require(minimumGain.isFinite && minimumGain >= 0, "minimumGain", "a finite number ≥ 0", minimumGain)
             try require(theta.isFinite && theta >= 0, "theta", "a finite number ≥ 0", theta)
+            try neighbourSearch.validate()
         }
 
         /// The reference neighbours each new point needs: max(⌊3·perplexity⌋, initialNeighbours),
@@ -56,6 +60,8 @@ public struct TSNETransform: Sendable {
     public let referenceInput: Matrix
     public let referenceEmbedding: Matrix
     private let tree: BarnesHutRepulsion.Tree
+    /// The reference input prepared for neighbour search (its HNSW graph for approximate search).
+    public let neighbourIndex: NeighbourIndex
 
     /// - Parameters:
     ///   - referenceInput: the N×D data the map was made from.
@@ -75,6 +81,7 @@ public struct TSNETransform: Sendable {
         }
         try Matrix.requireDistanceSafe([(referenceInput, "reference input")])
         try referenceEmbedding.requireDistanceSafe("reference embedding")
+        neighbourIndex = try NeighbourIndex(reference: referenceInput, search: parameters.neighbourSearch)
         self.parameters = parameters
         self.referenceInput = referenceInput
         self.referenceEmbedding = referenceEmbedding
@@ -99,7 +106,10 @@ public struct TSNETransform: Sendable {
         let k = Int(3 * p.perplexity)
         try MemoryBudget.check(checkedProduct(m, checkedSum(checkedProduct(neighbours, 8), checkedProduct(k, 8), checkedProduct(d, 40))),
                                for: "placing \(m) points", alternative: "pass fewer rows at a time")
-        let lists = try NearestNeighbours.exact(x, among: referenceInput, k: neighbours)
+        guard p.neighbourSearch == neighbourIndex.search else {
+            throw EmbedVizError.input("the transform's neighbour search parameters changed after its index was built; make a new TSNETransform")
+        }
+        let lists = try neighbourIndex.neighbours(of: x, k: neighbours)
         let (indices, distances) = (lists.indices, lists.squaredDistances)
         // Affinities over the k nearest (the first k of the nearest `neighbours`), rows summing to 1.
         var nearest = [Float](repeating: 0, count: m * k), nearestIndex = [Int32](repeating: 0, count: m * k)
@@ -121,48 +131,68 @@ public struct TSNETransform: Sendable {
                 y[i * d + c] = values.count % 2 == 1 ? values[h] : (values[h - 1] + values[h]) / 2
             }
         }
-        var update = [Double](repeating: 0, count: m * d)
-        var gains = [Double](repeating: 1, count: m * d)
-        var gradient = [Double](repeating: 0, count: m * d)
-        let thetaSquared = Float(p.theta * p.theta)
-        for _ in 0..<p.iterations {
-            gradient.withUnsafeMutableBufferPointer { gb in
-                let g = UncheckedSendable(gb.baseAddress!)
-                Threads.parallelFor(m, minimumChunk: 64) { range in
-                    let list = BarnesHutRepulsion.InteractionList()
-                    var stack = [Int32](repeating: 0, count: 64)
-                    for i in range {
-                        var yi = SIMD4<Double>()
-                        for c in 0..<d { yi[c] = y[i * d + c] }
-                        // Repulsion from the reference, normalised per point.
-                        let (force, z) = BarnesHutRepulsion.repulsion(at: SIMD4<Float>(yi), tree: tree, thetaSquared: thetaSquared,
-                                                                      list: list, stack: &stack)
-                        var total = SIMD4<Double>()
-                        for e in 0..<k {
-                            let j = Int(nearestIndex[i * k + e])
-                            var delta = SIMD4<Double>()
-                            for c in 0..<d { delta[c] = yi[c] - reference[j * d + c] }
-                            let w = 1 / (1 + (delta * delta).sum())
-                            total += (p.exaggeration * Double(affinity[i * k + e]) * w) * delta
-                        }
-                        total -= force / max(z, .leastNormalMagnitude)
-                        let norm = (total * total).sum().squareRoot()
-                        if norm > p.maximumGradientNorm { total *= p.maximumGradientNorm / norm }
-                        for c in 0..<d { g.value[i * d + c] = total[c] }
-                    }
-                }
-            }
-            for e in 0..<(m * d) {
-                let flipped = (gradient[e] > 0) != (update[e] > 0)
-                gains[e] = max(flipped ? gains[e] + 0.2 : gains[e] * 0.8, p.minimumGain)
-                update[e] = p.momentum * update[e] - p.learningRate * gains[e] * gradient[e]
-                y[e] += update[e]
-            }
-        }
+        var objective = Placement(reference: reference, tree: tree, dimensions: d, k: k, neighbours: nearestIndex,
+                                  affinities: affinity, thetaSquared: Float(p.theta * p.theta),
+                                  maximumGradientNorm: p.maximumGradientNorm)
+        let descent = GradientDescent(
+            phases: [.init(name: .optimisation, iterations: p.iterations, exaggeration: p.exaggeration, momentum: p.momentum,
+                           learningRate: p.learningRate)],
+            minimumGain: p.minimumGain, maximumStepNorm: nil, recentre: false, evaluateEvery: nil)
+        var placed = Embedding(count: m, dimensions: d, coordinates: y)
+        _ = try descent.run(&objective, from: &placed)
+        y = placed.coordinates
         // Never hand back a non-finite map (the optimiser checks its KL; this loop has none).
         if let bad = y.firstIndex(where: { !Float($0).isFinite }) {
             throw EmbedVizError(.numerical, "t-SNE transform diverged: new point \(bad / d) has coordinate \(y[bad])")
         }
         return Matrix(rows: m, columns: d, storage: y.map { Float($0) })
+    }
+}
+
+/// The objective of placing new points into a fixed map (openTSNE's transform): each new point is
+/// attracted to its nearest reference points (affinities over k, rows summing to 1) and repelled by
+/// the whole reference (Barnes–Hut over the reference's tree), normalised per point; new points do
+/// not interact, so every point's gradient is its own, computed by one thread. Gradients are
+/// clipped to `maximumGradientNorm` per point (openTSNE's `max_grad_norm`). It has no value to report.
+struct Placement: TSNEObjective {
+    let reference: [Double]
+    let tree: BarnesHutRepulsion.Tree
+    let dimensions: Int
+    /// Affinities per new point: `k` reference neighbours (`neighbours`, M×k) with weights `affinities`.
+    let k: Int
+    let neighbours: [Int32]
+    let affinities: [Float]
+    let thetaSquared: Float
+    let maximumGradientNorm: Double
+
+    mutating func gradient(at y: Embedding, exaggeration: Double, evaluate: Bool,
+                           into gradient: UnsafeMutableBufferPointer<Double>) throws(EmbedVizError) -> Double? {
+        let (m, d, k) = (y.count, dimensions, self.k)
+        let objective = self
+        let g = UncheckedSendable(gradient.baseAddress!)
+        Threads.parallelFor(m, minimumChunk: 64) { range in
+            let list = BarnesHutRepulsion.InteractionList()
+            var stack = [Int32](repeating: 0, count: 64)
+            for i in range {
+                var yi = SIMD4<Double>()
+                for c in 0..<d { yi[c] = y.coordinates[i * d + c] }
+                // Repulsion from the reference, normalised per point.
+                let (force, z) = BarnesHutRepulsion.repulsion(at: SIMD4<Float>(yi), tree: objective.tree,
+                                                              thetaSquared: objective.thetaSquared, list: list, stack: &stack)
+                var total = SIMD4<Double>()
+                for e in 0..<k {
+                    let j = Int(objective.neighbours[i * k + e])
+                    var delta = SIMD4<Double>()
+                    for c in 0..<d { delta[c] = yi[c] - objective.reference[j * d + c] }
+                    let w = 1 / (1 + (delta * delta).sum())
+                    total += (exaggeration * Double(objective.affinities[i * k + e]) * w) * delta
+                }
+                total -= force / max(z, .leastNormalMagnitude)
+                let norm = (total * total).sum().squareRoot()
+                if norm > objective.maximumGradientNorm { total *= objective.maximumGradientNorm / norm }
+                for c in 0..<d { g.value[i * d + c] = total[c] }
+            }
+        }
+        return nil
     }
 }
