@@ -75,7 +75,7 @@ public enum MNIST {
             return candidate
         }
         throw EmbedVizError.input(
-            "\(name) (or \(name).gz) not found; run `make data` for MNIST, or point --data at a directory in the MNIST file layout",
+            "\(name) (or \(name).gz) not found; run `make data` for MNIST, or point \(parameter: "directory", of: "MNIST") at a directory in the MNIST file layout",
             at: directory)
     }
 

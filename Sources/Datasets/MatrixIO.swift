@@ -9,7 +9,7 @@ public enum ArrayFormat: String, Sendable, CaseIterable {
     case csv
     /// Tab-separated text, one row per line.
     case tsv
-    /// Raw little-endian float32, row-major; the shape comes from `--shape`.
+    /// Raw little-endian float32, row-major; the shape comes from `ReadOptions` (`rows`, `columns`).
     case f32
 
     /// The format a file name implies (`.gz` is looked through), or nil.
@@ -123,15 +123,16 @@ public final class MatrixReader {
             }
         case .f32:
             guard let d = options.columns, d > 0 else {
-                throw EmbedVizError.input("raw float32 input needs its shape: --shape N,D (or --shape D)", at: name)
+                throw EmbedVizError.input("raw float32 input needs its shape: \(Self.shape)", at: name)
             }
             columns = d
             if let size = file.plainFileSize {
                 guard size % (4 * d) == 0 else {
-                    throw EmbedVizError.input("file size \(size) bytes is not a multiple of a row (4·\(d) = \(4 * d) bytes); check --shape", at: name)
+                    throw EmbedVizError.input("file size \(size) bytes is not a multiple of a row (4·\(d) = \(4 * d) bytes); check \(parameter: "columns", of: "ReadOptions")", at: name)
                 }
                 if let n = options.rows, n != size / (4 * d) {
-                    throw EmbedVizError.input("--shape says \(n) rows, the file holds \(size / (4 * d)) rows of \(d)", at: name)
+                    throw EmbedVizError.input("\(n) rows were given (\(parameter: "rows", of: "ReadOptions")), the file holds \(size / (4 * d)) rows of \(d)",
+                                              at: name)
                 }
                 rows = size / (4 * d)
                 sizeVerified = true
@@ -258,6 +259,10 @@ public final class MatrixReader {
         }
     }
 
+    /// Raw float32's shape: `ReadOptions.columns`, and `rows` unless they follow from the size.
+    private static let shape = EmbedVizError.Reference(
+        "ReadOptions(rows:columns:)", name: "`columns`, and `rows` unless they follow from the size")
+
     /// Guesses the format of an input without a telling extension: NPY by its magic, else text
     /// (tab-separated if the first line has a tab, else comma-separated).
     private static func sniff(_ file: InputFile) throws -> ArrayFormat {
@@ -268,7 +273,7 @@ public final class MatrixReader {
         let printable = firstLine.allSatisfy { $0 == 9 || $0 == 13 || (32...126).contains($0) }
         guard printable else {
             throw EmbedVizError.input(
-                "cannot tell the format: not NPY and not text; name it with --format (npy, csv, tsv, f32 with --shape)",
+                "cannot tell the format: not NPY and not text; name it with \(parameter: "format", of: "ReadOptions") (npy, csv, tsv, f32 with \(parameter: "columns", of: "ReadOptions"))",
                 at: file.displayName)
         }
         return firstLine.contains(9) ? .tsv : .csv
@@ -479,7 +484,7 @@ public final class MatrixWriter {
         self.columns = columns
         self.declaredRows = rows
         if self.format == .npy && rows == nil && path == "-" {
-            throw EmbedVizError.input("NPY output to a stream needs the row count up front; use --format f32, csv or tsv for streams",
+            throw EmbedVizError.input("NPY output to a stream needs the row count up front; use \(parameter: "format", of: "MatrixWriter") f32, csv or tsv for streams",
                                       at: "<stdout>")
         }
         file = try OutputFile(path: path)

@@ -144,7 +144,7 @@ public enum CheckpointFile {
         }
         let version = readLE(bytes, at: 8)
         guard version == Self.version else {
-            throw fail("checkpoint format version \(version) is not supported (this embedviz reads version \(Self.version))")
+            throw fail("checkpoint format version \(version) is not supported (this version of EmbedViz reads version \(Self.version))")
         }
         let headerLength = Int(readLE(bytes, at: 12))
         guard headerLength <= bytes.count - 20 else {

@@ -37,7 +37,7 @@ public enum Evaluation {
         if let layer {
             try MemoryBudget.check(checkedProduct(data.count, layer.width, 4),
                                    for: "the \(layer.rawValue) outputs of \(data.count) images (\(layer.width) floats each)",
-                                   alternative: "embed fewer images (--sample) or use a smaller layer")
+                                   alternative: "embed fewer images (\(parameter: "data", of: "Evaluation")) or use a smaller \(parameter: "layer", of: "Evaluation")")
         }
     }
 

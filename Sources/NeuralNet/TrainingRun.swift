@@ -3,7 +3,7 @@ import Foundation
 import Linalg
 
 /// A training run in a directory: `metrics.csv` and `metrics.json` after every epoch, `last.ckpt`
-/// (with optimizer state, for `--resume`) and `best.ckpt` (lowest validation loss so far). All files
+/// (with optimizer state, for `train(resume: true)`) and `best.ckpt` (lowest validation loss so far). All files
 /// are written atomically, so an interrupted run never leaves a half-written one.
 public struct TrainingRun {
     public let directory: String
@@ -13,6 +13,9 @@ public struct TrainingRun {
     public var metricsJSON: String { directory + "/metrics.json" }
 
     public init(directory: String) { self.directory = directory }
+
+    /// The call that continues this run after an interruption.
+    private var resume: EmbedVizError.Reference { .call("TrainingRun.train(resume: true)", argument: directory) }
 
     /// Trains (or resumes) to `config.epochs`, writing the run's files as it goes.
     ///
@@ -44,7 +47,7 @@ public struct TrainingRun {
                 try CheckpointFile.write(trainer.checkpoint(), to: lastCheckpoint)
                 let s = trainer.state
                 throw EmbedVizError(.interrupted,
-                                    "training interrupted at epoch \(s.epoch + 1), step \(s.step); saved last.ckpt — continue with `embedviz train --resume --out \(directory)`",
+                                    "training interrupted at epoch \(s.epoch + 1), step \(s.step); saved last.ckpt — continue with \(resume)",
                                     at: directory)
             }
             // A diverged run (a NaN or infinite loss) stops before writing anything for this epoch:
@@ -54,9 +57,10 @@ public struct TrainingRun {
                 if !existed, (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true {
                     try? FileManager.default.removeItem(atPath: directory)
                 }
+                let losses = "training loss \(metrics.trainLoss), validation loss \(metrics.validationLoss)"
                 throw EmbedVizError(.numerical,
-                                    "training diverged in epoch \(metrics.epoch): training loss \(metrics.trainLoss), validation loss \(metrics.validationLoss); "
-                                    + "the checkpoints of earlier epochs are kept — try a smaller --learning-rate",
+                                    "training diverged in epoch \(metrics.epoch): \(losses); the checkpoints of earlier epochs are kept — "
+                                        + "try a smaller \(parameter: "learningRate", of: "TrainingConfig")",
                                     at: directory)
             }
             let isBest = trainer.state.bestEpoch == metrics.epoch
@@ -66,7 +70,7 @@ public struct TrainingRun {
             onEpoch(metrics, isBest)
             if shouldStop() && !trainer.isComplete {
                 throw EmbedVizError(.interrupted,
-                                    "training interrupted after epoch \(metrics.epoch); saved last.ckpt — continue with `embedviz train --resume --out \(directory)`",
+                                    "training interrupted after epoch \(metrics.epoch); saved last.ckpt — continue with \(resume)",
                                     at: directory)
             }
         }
@@ -100,43 +104,7 @@ public struct TrainingRun {
             let document = try JSONCoding.decoder().decode(Document.self, from: Data(bytes))
             return (document.epochs, document.bestEpoch)
         } catch {
-            throw EmbedVizError.input("not a metrics.json written by embedviz train", at: path)
+            throw EmbedVizError.input("not the metrics.json of a training run", at: path)
         }
-    }
-}
-
-/// Embeddings of a labelled set with injected noise: the tutorial's experiment.
-public struct NoisyEmbeddings: Sendable {
-    public var features: Matrix
-    public var metadata: EmbeddingMetadata
-    /// The images embedded (noise included), for pictures of selected samples.
-    public var images: LabeledImages
-
-    /// Replaces `noise` distinct images of `data` by uniform noise (label 10), then runs `model` in
-    /// evaluation mode and keeps `layer`'s output with predictions and confidences.
-    public init(model: TutorialCNN, data: LabeledImages, noise: Int, noiseSeed: UInt64,
-                layer: TutorialCNN.Layer = .fc1) throws {
-        try Evaluation.validate(data, layer: layer)
-        let (noisy, noiseIndices) = try NoiseInjection.inject(into: data, count: noise, seed: noiseSeed)
-        let outputs = Evaluation.outputs(model, on: noisy, layer: layer)
-        let noiseSet = Set(noiseIndices)
-        features = outputs.features
-        images = noisy
-        metadata = EmbeddingMetadata(index: Array(0..<noisy.count), target: noisy.labels.map(Int.init),
-                                     prediction: outputs.predictions, confidence: outputs.confidences,
-                                     isNoise: (0..<noisy.count).map { noiseSet.contains($0) })
-    }
-}
-
-/// The files of an embedding run: `embeddings.npy`, `metadata.tsv`, `images-idx3-ubyte`.
-public enum EmbeddingFiles {
-    public static func write(_ result: NoisyEmbeddings, to directory: String) throws -> (embeddings: String, metadata: String, images: String) {
-        let paths = (directory + "/embeddings.npy", directory + "/metadata.tsv", directory + "/images-idx3-ubyte")
-        try NPY.write(result.features, to: paths.0)
-        try result.metadata.write(to: paths.1)
-        let images = IDXArray(elementType: .uint8, dimensions: [result.images.count, result.images.height, result.images.width],
-                              payload: result.images.images)
-        try OutputFile.write(images.serialized(), to: paths.2)
-        return paths
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 import Linalg
 
 /// The `embedviz` command: a thin shell over the library modules. Each subcommand parses options
-/// and calls one library function; errors become one line on stderr and an exit code
-/// (1 bad input or usage, 2 environment, 130 interrupted).
+/// and calls one library function; errors become one line on stderr, in the CLI's terms, and an
+/// exit code (1 bad input or usage, 2 environment, 130 interrupted): see `ErrorBoundary`.
 struct EmbedVizCommand: ParsableCommand {
     static let version = "0.1.0"
 
@@ -33,8 +33,8 @@ enum Main {
             Profile.report()
         } catch let error as EmbedVizError {
             TemporaryFiles.removeAll()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            exit(error.exitCode)
+            FileHandle.standardError.write(Data("error: \(ErrorBoundary.line(for: error))\n".utf8))
+            exit(ErrorBoundary.exitCode(for: error.kind))
         } catch {
             let code = EmbedVizCommand.exitCode(for: error)
             let message = EmbedVizCommand.fullMessage(for: error)

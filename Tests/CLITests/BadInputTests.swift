@@ -92,11 +92,11 @@ let badInputs: [BadInput] = [
     BadInput(name: "Barnes–Hut in 4 dimensions", setup: { d in
         npy(40, 3, d + "/in.npy") { i, j in Float((i * 13 + j * 7) % 17) }
         return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--dimensions", "4", "--method", "bh", "--perplexity", "5"]
-    }, message: "Barnes–Hut t-SNE supports 2 or 3 dimensions, not 4"),
+    }, message: "Barnes–Hut t-SNE supports 2 or 3 dimensions, not 4; use --method exact"),
     BadInput(name: "FFT interpolation in 3 dimensions", setup: { d in
         npy(40, 3, d + "/in.npy") { i, j in Float((i * 13 + j * 7) % 17) }
         return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--dimensions", "3", "--method", "fft", "--perplexity", "5"]
-    }, message: "FFT-interpolation t-SNE supports 1 or 2 dimensions, not 3"),
+    }, message: "FFT-interpolation t-SNE supports 1 or 2 dimensions, not 3; use --method bh"),
     BadInput(name: "truncated checkpoint", setup: { d in
         tinyCheckpoint(d) { bytes in bytes.removeLast(bytes.count - bytes.count / 2) }
         return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]

@@ -155,7 +155,7 @@ func fixtureFloats(_ count: Int) -> [Float] { (0..<count).map { Float($0) * 0.5 
         #expect(errorMessage { _ = try MatrixReader.read(dir + "/m.f32", options: .init(columns: 4)) }?
             .contains("not a multiple of a row") == true)
         #expect(errorMessage { _ = try MatrixReader.read(dir + "/m.f32", options: .init(rows: 3, columns: 3)) }?
-            .contains("--shape says 3 rows, the file holds 2") == true)
+            .contains("3 rows were given (`rows`), the file holds 2") == true)
     }
 
     @Test("chunked reading equals reading all, for every format", arguments: ArrayFormat.allCases)

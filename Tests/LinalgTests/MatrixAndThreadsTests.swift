@@ -85,9 +85,12 @@ import Testing
         // Scoped to this test's task: tests running concurrently keep the process-wide budget.
         MemoryBudget.withBudget(bytes: 1 << 20) {
             #expect(MemoryBudget.bytes == 1 << 20)
-            #expect(throws: EmbedVizError.input("exact t-SNE would need 2.0 MiB of working memory, over the budget of 1.0 MiB; use --method bh")) {
-                try MemoryBudget.check(2 << 20, for: "exact t-SNE", alternative: "use --method bh")
+            let method = EmbedVizError.Reference.parameter("method", of: "TSNEParameters")
+            let expected = EmbedVizError.input("exact t-SNE would need 2.0 MiB of working memory, over the budget of 1.0 MiB; use \(method) bh")
+            #expect(throws: expected) {
+                try MemoryBudget.check(2 << 20, for: "exact t-SNE", alternative: "use \(method) bh")
             }
+            #expect(expected.message.hasSuffix("; use `method` bh"))
             #expect(throws: Never.self) { try MemoryBudget.check(1 << 19, for: "x", alternative: "y") }
         }
         #expect(MemoryBudget.bytes == processWide)

@@ -155,16 +155,9 @@ public struct PCA: Sendable {
         let r = min(n, d)
         // The centred copy, sgesdd's copy of it, U, Vᵀ and sgesdd's workspace (about 8r² floats).
         try MemoryBudget.check(checkedSum(checkedProduct(8, n, d), checkedProduct(4, r, checkedSum(n, d)), checkedProduct(32, r, r)),
-                               for: "the SVD of a \(n)×\(d) matrix", alternative: "use --solver covariance, or fewer rows or columns")
+                               for: "the SVD of a \(n)×\(d) matrix", alternative: "use \(parameter: "solver", of: "PCA") covariance, or fewer rows or columns")
         let mean = x.columnMeans()
-        var centred = x
-        let m = mean.map { Float($0) }
-        centred.withUnsafeMutableBufferPointer { c in
-            for i in 0..<n {
-                let row = c.baseAddress! + i * d
-                for j in 0..<d { row[j] -= m[j] }
-            }
-        }
+        let centred = x.centred(by: mean.map { Float($0) })
         try centred.requireFinite("input, centred (values too large for float32)")
         let svd = try LAPACK.svd(centred)
         guard svd.singularValues.allSatisfy(\.isFinite) else {

@@ -93,12 +93,13 @@ public enum PCAFiles {
             throw EmbedVizError.input("not an EmbedViz PCA file (no 'embedviz' header array)", at: path)
         }
         guard info.kind == kind else {
-            let hint = kind == "pca-model" ? "a partial fit; combine partials with `embedviz pca merge` first"
-                                           : "a fitted model; `pca merge` takes the partial files written by `pca fit --partial`"
+            let hint: EmbedVizError.Text = kind == "pca-model"
+                ? "a partial fit; combine partials with \(call: "CovarianceAccumulator.merge(_:)") first"
+                : "a fitted model; \(call: "CovarianceAccumulator.merge(_:)") takes the partial files written by \(call: "PCAFiles.write(_:CovarianceAccumulator,to:)")"
             throw EmbedVizError.input("this is \(hint)", at: path)
         }
         guard info.version == version else {
-            throw EmbedVizError.input("PCA file format version \(info.version) is not supported (this embedviz reads \(version))", at: path)
+            throw EmbedVizError.input("PCA file format version \(info.version) is not supported (this version of EmbedViz reads \(version))", at: path)
         }
         return info
     }

@@ -1,0 +1,65 @@
+import Linalg
+
+/// Where library errors become the CLI's: an exit code for each kind, and the CLI's own name for
+/// each library parameter or call an error's text refers to. The library never names a flag or an
+/// exit code (swift-argument-parser's boundary: commands map errors to exit codes).
+enum ErrorBoundary {
+    /// The process exit code for an error of `kind`: 1 bad input or usage (and failed numerics),
+    /// 2 the environment (missing library, unwritable directory, full disk), 130 interrupted.
+    static func exitCode(for kind: EmbedVizError.Kind) -> Int32 {
+        switch kind {
+        case .input, .numerical: 1
+        case .environment: 2
+        case .interrupted: 130
+        }
+    }
+
+    /// The error's one line, `<what> (<where>)`, with the CLI's flags and commands for the library's names.
+    static func line(for error: EmbedVizError) -> String {
+        error.description(naming: cliName)
+    }
+
+    /// The CLI's name for `reference`, or nil (the library's name stands) when it has none.
+    static func cliName(for reference: EmbedVizError.Reference) -> String? {
+        names[reference.declaration]?(reference.argument)
+    }
+
+    /// The one table from the library's terms to the CLI's: each `Reference.declaration` a library
+    /// error can name → the flag or command line that sets it here (given the reference's argument).
+    /// `ErrorBoundaryTests` checks that every reference in the library's sources has an entry here
+    /// or in `unexposed`.
+    static let names: [String: @Sendable (_ argument: String?) -> String] = [
+        // Datasets
+        "ReadOptions(rows:columns:)": { _ in "--shape N,D (or --shape D)" },
+        "ReadOptions.rows": flag("--shape"),
+        "ReadOptions.columns": flag("--shape"),
+        "ReadOptions.format": flag("--format"),
+        "MatrixWriter.format": flag("--output-format"),
+        "MNIST.directory": flag("--data"),
+        // NeuralNet
+        "Evaluation.data": flag("--sample"),
+        "Evaluation.layer": flag("--layer"),
+        "TrainingConfig.learningRate": flag("--learning-rate"),
+        "TrainingRun.train(resume: true)": { directory in "`embedviz train --resume --out \(directory ?? "DIR")`" },
+        // Projection
+        "PCA.solver": flag("--solver"),
+        "CovarianceAccumulator.merge(_:)": flag("`embedviz pca merge`"),
+        "PCAFiles.write(_:CovarianceAccumulator,to:)": flag("`embedviz pca fit --partial`"),
+        "TSNE.initialization": flag("--init"),
+        "TSNEParameters.method": flag("--method"),
+        "TSNEParameters.dimensions": flag("--dimensions"),
+        "NeighbourSearch.m": flag("--hnsw-m"),
+        "NeighbourSearch.efConstruction": flag("--hnsw-ef-construction"),
+        "NeighbourSearch.ef": flag("--hnsw-ef"),
+        "NeighbourSearch.metric": flag("--metric"),
+        "NeighbourSearch.recallSample": flag("--recall-sample"),
+    ]
+
+    /// Library parameters an error can name that no flag sets (yet): their errors keep the
+    /// library's names. A flag added for one moves it to `names`.
+    static let unexposed: Set<String> = [
+        "NeighbourSearch.recallWarningBelow",
+    ]
+
+    private static func flag(_ name: String) -> @Sendable (String?) -> String { { _ in name } }
+}
