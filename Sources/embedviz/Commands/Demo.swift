@@ -32,15 +32,26 @@ struct Demo: ParsableCommand {
         options.epochs = epochs
         options.shouldStop = { StopRequest.isSet }
         let line = ProgressLine(quiet: common.quiet)
-        let study = TutorialStudy(options: options) { message in
-            if message.hasPrefix("\r") {
-                line.update(String(message.dropFirst()))
-            } else {
+        let summary = try TutorialStudy(options: options).run { event in
+            switch event {
+            case .stageStarted(let name):
                 line.finish()
-                common.say(message)
+                common.say("▶ \(name)")
+            case .stageFinished(let stage):
+                line.finish()
+                common.say(String(format: "✓ %@ (%.1f s)%@", stage.name, stage.seconds, stage.detail.isEmpty ? "" : " — " + stage.detail))
+            case .trainingProgress(let p):
+                line.update(String(format: "  epoch %d/%d  step %d/%d  loss %.4f  %.0f img/s  ETA %.0f s",
+                                   p.epoch, p.epochs, p.step, p.steps, p.loss, p.imagesPerSecond, p.etaSeconds))
+            case .epochFinished(let m, let isBest):
+                line.finish()
+                common.say(String(format: "  epoch %2d  train loss %.4f acc %.4f  val loss %.4f acc %.4f  %.1f s%@",
+                                  m.epoch, m.trainLoss, m.trainAccuracy, m.validationLoss, m.validationAccuracy, m.seconds,
+                                  isBest ? "  *best" : ""))
+            case .tsneProgress(let p, _):
+                line.update("  t-SNE \(p.phase.rawValue) \(p.done)/\(p.total)" + (p.kl.map { String(format: "  KL %.4f", $0) } ?? ""))
             }
         }
-        let summary = try study.run()
         line.finish()
         common.say(String(format: "test accuracy %.2f%%, t-SNE KL %.3f (2-D)%@; total %.1f s",
                           summary.accuracy * 100, summary.klDivergence2D,

@@ -1,4 +1,7 @@
+import Datasets
 import Foundation
+import Linalg
+import Plot
 
 /// Files for the TensorBoard Embedding Projector (projector.tensorflow.org, or TensorBoard's
 /// "Projector" tab with `--logdir` at the directory):

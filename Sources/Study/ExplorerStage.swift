@@ -1,0 +1,40 @@
+import Datasets
+import Foundation
+import Linalg
+import Plot
+import Report
+
+/// Interactive maps beside the report: the studied set's t-SNE 2-D and 3-D, each control's t-SNE 2-D
+/// (hover shows a point's image when the set has images).
+public struct ExplorerStage: Sendable {
+    public var terms: StudyTerms
+
+    public init(terms: StudyTerms = StudyTerms()) { self.terms = terms }
+
+    public func run(_ results: StudyResults) throws -> [ExplorerFile] {
+        var written: [ExplorerFile] = []
+        func explorer(_ points: Matrix, _ set: EmbeddingSet, _ title: String, _ file: String, _ label: String) throws {
+            let sprite = try set.images.map { images -> SpriteSheet in
+                let atlas = ImageAtlas(images)
+                return SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
+            }
+            let colors = Palette.classColors(for: set.classNames).map(\.css)
+            try Explorer(points: points, metadata: set.metadata, classNames: set.classNames, colors: colors, sprite: sprite,
+                         title: title,
+                         subtitle: "\(points.rows) \(terms.points) (\(set.outlierCount) \(terms.outliers)), coloured by predicted class")
+                .write(to: results.path(file))
+            written.append(ExplorerFile(file: file, label: label))
+        }
+        let main = results.main
+        try explorer(main.projections.tsne2D.embedding, main.embeddings, "t-SNE of \(main.embeddings.title)",
+                     "explorer-tsne-2d.html", "t-SNE 2-D")
+        if let t3 = main.projections.tsne3D {
+            try explorer(t3.embedding, main.embeddings, "t-SNE 3-D of \(main.embeddings.title)", "explorer-tsne-3d.html", "t-SNE 3-D")
+        }
+        for control in results.sets.dropFirst() {
+            try explorer(control.projections.tsne2D.embedding, control.embeddings, "t-SNE of \(control.embeddings.title)",
+                         "explorer-\(control.embeddings.directory)-tsne-2d.html", "\(control.embeddings.name), t-SNE 2-D")
+        }
+        return written
+    }
+}

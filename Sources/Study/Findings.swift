@@ -1,0 +1,218 @@
+import Datasets
+import Foundation
+import Linalg
+import NeuralNet
+import Projection
+
+/// The report's findings: every sentence that states one is computed here from the numbers it is
+/// about, and says only what they show. (Descriptions of what was done are the report writer's.)
+enum Findings {
+    // MARK: - Training
+
+    /// A final validation loss more than this fraction above the lowest counts as rising.
+    static let riseTolerance = 0.05
+
+    /// The validation curve: over-fitting when the lowest validation loss comes before the last
+    /// epoch, the last is more than `riseTolerance` above it, and the training loss fell meanwhile.
+    static func validationCurve(_ history: [EpochMetrics]) -> String {
+        guard let best = history.min(by: { $0.validationLoss < $1.validationLoss }), let last = history.last else {
+            return "No epoch was trained."
+        }
+        if history.count == 1 {
+            return String(format: "One epoch: a single validation loss (%.4f), too few to tell whether the model over-fits; its checkpoint is kept.",
+                          best.validationLoss)
+        }
+        if best.epoch == last.epoch {
+            return String(format: "The validation loss is lowest at the last epoch, %d (%.4f): no sign of over-fitting within %d epochs; that checkpoint is kept.",
+                          last.epoch, last.validationLoss, history.count)
+        }
+        let rise = best.validationLoss > 0 ? last.validationLoss / best.validationLoss - 1 : (last.validationLoss > 0 ? .infinity : 0)
+        let curve = String(format: "The validation loss is lowest at epoch %d (%.4f)", best.epoch, best.validationLoss)
+        let kept = String(format: "; the checkpoint of epoch %d is kept.", best.epoch)
+        if rise <= riseTolerance {
+            return curve + String(format: " and ends within %.0f%% of it (%.4f at epoch %d): it levels off rather than rising",
+                                  riseTolerance * 100, last.validationLoss, last.epoch) + kept
+        }
+        let rising = String(format: " and %.0f%% higher by epoch %d (%.4f)", rise * 100, last.epoch, last.validationLoss)
+        if last.trainLoss < best.trainLoss {
+            return curve + rising + String(format: " while the training loss falls from %.4f to %.4f: over-fitting after epoch %d",
+                                           best.trainLoss, last.trainLoss, best.epoch) + kept
+        }
+        return curve + rising + String(format: ", and the training loss does not fall either (%.4f to %.4f): training got worse after epoch %d rather than over-fitting",
+                                       best.trainLoss, last.trainLoss, best.epoch) + kept
+    }
+
+    /// How the model was trained, from the configuration and the epochs run.
+    static func trainingSetup(_ training: TrainedModel) -> String {
+        let c = training.config
+        let epochs = training.history.count
+        return String(format: "trained with Adam (learning rate %g), batch %d, for %d %@ on %@ training images (%@ more held out for validation)",
+                      Double(c.learningRate), c.batchSize, epochs, epochs == 1 ? "epoch" : "epochs",
+                      count(c.trainSize), count(c.validationSize))
+    }
+
+    // MARK: - Injected noise
+
+    /// What the model makes of the known outliers: the class it assigns most of them, and how sure it is.
+    static func outlierPredictions(_ metadata: EmbeddingMetadata, classNames: [String]) -> String? {
+        let rows = metadata.index.indices.filter { metadata.isNoise[$0] }
+        guard !rows.isEmpty else { return nil }
+        var counts: [Int: Int] = [:]
+        for r in rows { counts[metadata.prediction[r], default: 0] += 1 }
+        // The most frequent class; the smallest class among equals.
+        var top = 0, n = 0
+        for (label, k) in counts where k > n || (k == n && label < top) { (top, n) = (label, k) }
+        let confidence = rows.map { Double(metadata.confidence[$0]) }.reduce(0, +) / Double(rows.count)
+        let name = top < classNames.count ? classNames[top] : String(top)
+        return String(format: "the model assigns %@ of them (%d of %d) to class %@, with a mean confidence of %.2f",
+                      n == rows.count ? "all" : (2 * n > rows.count ? "most" : "the largest share"), n, rows.count, name, confidence)
+    }
+
+    // MARK: - PCA
+
+    /// The route the solver took.
+    static func pcaSolver(_ solver: PCASolver) -> String {
+        switch solver {
+        case .covariance: "covariance route: the D×D cross-product of the centred data, eigen-decomposed by LAPACK's dsyevd"
+        case .svd: "thin SVD of the centred data by LAPACK's sgesdd"
+        case .auto: "solver chosen automatically"
+        }
+    }
+
+    /// The solver of each set, named once when they agree.
+    static func pcaSolvers(_ sets: [(name: String, solver: PCASolver)]) -> String {
+        let distinct = Set(sets.map(\.solver))
+        if distinct.count == 1 { return pcaSolver(sets[0].solver) }
+        return sets.map { "\($0.name): \(pcaSolver($0.solver))" }.joined(separator: "; ")
+    }
+
+    // MARK: - t-SNE
+
+    static func tsneAffinities(_ r: TSNERecord) -> String {
+        r.method == .exact
+            ? String(format: "Dense affinities over all %d other points (perplexity %.0f)", r.points - 1, r.parameters.perplexity)
+            : String(format: "Exact k-nearest-neighbour affinities (perplexity %.0f, %d neighbours)", r.parameters.perplexity, r.neighbours)
+    }
+
+    static func tsneInitialisation(_ r: TSNERecord) -> String {
+        switch r.initialization {
+        case "pca": "PCA initialisation"
+        case "random": "random initialisation (seed \(r.parameters.seed))"
+        default: "\(r.initialization) initialisation"
+        }
+    }
+
+    // MARK: - Control
+
+    /// How a control set's map compares with the studied set's, in the first map both have
+    /// (t-SNE 2-D first): whether its classes still group (leave-one-out 10-NN accuracy against the
+    /// majority-class share), and how separated its groups are (difference in DBSCAN's adjusted Rand index).
+    struct Comparison {
+        var map: String
+        var grouping: String
+        var separation: String
+        var sentence: String
+        var caption: String
+    }
+
+    static func comparison(main: StudyMeasurements, control: StudyMeasurements, mainName: String, controlName: String,
+                           majorityShare: Double) -> Comparison? {
+        let names = ["t-SNE 2-D"] + main.maps.map(\.name)
+        guard let name = names.first(where: { n in main.maps.contains { $0.name == n } && control.maps.contains { $0.name == n } }),
+              let m = main.maps.first(where: { $0.name == name }), let c = control.maps.first(where: { $0.name == name })
+        else { return nil }
+        let grouping = c.knnAccuracy >= 0.5 && c.knnAccuracy >= 2 * majorityShare ? "still group most points by class"
+            : c.knnAccuracy >= 2 * majorityShare ? "group some points by class" : "hardly group the points by class"
+        let d = m.adjustedRandIndex - c.adjustedRandIndex
+        let separation = d >= 0.25 ? "far less separated" : d >= 0.05 ? "less separated" : d > -0.05 ? "about as well separated"
+            : "better separated"
+        let contrast = (d >= 0.05) == (c.knnAccuracy >= 0.5)
+        let sentence = String(format: "In the %@ maps, the embeddings with %@ %@ (a point's class is read off its 10 nearest neighbours with accuracy %.3f; %.3f with the %@)%@ the groups are %@: DBSCAN's clusters match the classes with an adjusted Rand index of %.3f (%d clusters; %.3f and %d clusters with the %@).",
+                              name, controlName, grouping, c.knnAccuracy, m.knnAccuracy, mainName, contrast ? ", but" : ", and",
+                              separation, c.adjustedRandIndex, c.clusters, m.adjustedRandIndex, m.clusters, mainName)
+        let caption = String(format: "The control: with %@ the embeddings %@%@ the groups are %@ (%@: 10-NN accuracy %.3f vs %.3f, adjusted Rand index %.3f vs %.3f).",
+                             controlName, grouping, contrast ? ", but" : ", and", separation, name, c.knnAccuracy, m.knnAccuracy,
+                             c.adjustedRandIndex, m.adjustedRandIndex)
+        return Comparison(map: name, grouping: grouping, separation: separation, sentence: sentence, caption: caption)
+    }
+
+    // MARK: - Outliers
+
+    /// "finds", "finds part of", "fails to find" the outliers, by the recall among the top-scored.
+    static func detectionVerb(recall: Double) -> String {
+        recall >= 0.8 ? "finds" : recall >= 0.2 ? "finds part of" : "fails to find"
+    }
+
+    /// The outlier paragraph's findings for the studied set: the reference detector's result, what
+    /// the detectors that look only within the set achieve, and — when their kNN distances rank the
+    /// outliers below the other points (AUROC < 0.5) — why.
+    static func outliers(_ m: StudyMeasurements, referencePoints: Int?, dimensions: Int, terms: StudyTerms,
+                         tsnePurity: Double?) -> String {
+        var text = "Which inputs don't belong? Scored on the \(dimensions)-d embeddings, not on a picture of them: "
+        let reference = m.detections.first { $0.scope == .reference }
+        let within = m.detections.filter { $0.scope == .withinSet }
+        if let reference, let referencePoints {
+            let q = reference.quality
+            text += String(format: "the mean distance of each embedding to its 10 nearest of %@ %@ %@ the %@ with precision %.3f and recall %.3f among its top %d (AUROC %.4f).",
+                           count(referencePoints), terms.reference, detectionVerb(recall: q.recall), terms.outliers,
+                           q.precision, q.recall, q.flagged, q.auroc)
+        }
+        guard let best = within.max(by: { $0.quality.recall < $1.quality.recall }) else { return text }
+        let bestText = String(format: "best: %@, recall %.3f, AUROC %.4f", best.method, best.quality.recall, best.quality.auroc)
+        let referenceWorks = (reference?.quality.recall ?? 0) >= 0.8
+        let prefix = reference == nil ? "" : " "
+        switch best.quality.recall {
+        case 0.8...: text += prefix + "Scores computed within \(terms.set) alone find it too (\(bestText))."
+        case 0.2..<0.8: text += prefix + "Scores computed within \(terms.set) alone find only part of it (\(bestText))."
+        default: text += prefix + "Scores computed within \(terms.set) alone fail\(referenceWorks ? " here" : "") (\(bestText))."
+        }
+        if let knn = within.first(where: { $0.method.hasPrefix("kNN distance") }), knn.quality.auroc < 0.5 {
+            text += String(format: " The reason is instructive: the %@ does not scatter. Its 10 nearest neighbours within %@ are closer than those of the other points (the kNN distance ranks it with AUROC %.4f, below the 0.5 of a random order)",
+                           terms.outliers, terms.set, knn.quality.auroc)
+            if let tsnePurity, tsnePurity >= 0.9 {
+                text += String(format: " and the t-SNE map gives it a cluster of its own (purity %.3f)", tsnePurity)
+            }
+            text += ": it forms one tight group, so each has close neighbours — other \(terms.outlierWord) points."
+        }
+        return text
+    }
+
+    // MARK: - Projection quality and stability
+
+    /// On how many points neighbourhood preservation was measured.
+    static func preservationScope(points: Int, of total: Int) -> String {
+        points < total ? "on a fixed subsample of \(count(points)) of the \(count(total)) points" : "on all \(count(total)) points"
+    }
+
+    /// The classes the adjusted Rand index compares with.
+    static func classesCompared(_ metadata: EmbeddingMetadata, terms: StudyTerms) -> String {
+        let classes = Set(metadata.target).count
+        let outliers = metadata.isNoise.contains(true)
+        return "the \(classes) classes of the targets" + (outliers ? ", the \(terms.outliers) one of them" : "")
+    }
+
+    static func stabilitySample(_ s: StabilityResult) -> String {
+        s.stability.points < s.setPoints
+            ? "a fixed subsample of the \(s.setName)'s \(count(s.setPoints)) embeddings"
+            : "all of the \(s.setName)'s embeddings"
+    }
+
+    // MARK: - Formatting
+
+    /// 12345 → "12,345".
+    static func count(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (k, c) in digits.enumerated() {
+            if k > 0 && (digits.count - k) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// 3 → "three" (two to ten), else digits.
+    static func word(_ n: Int) -> String {
+        let words = [2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"]
+        return words[n] ?? String(n)
+    }
+}
