@@ -121,6 +121,23 @@ public struct Matrix: Sendable, Equatable {
         let n = Double(max(rows, 1))
         return sums.map { $0 / n }
     }
+
+    /// A copy with `means` (one per column) subtracted from every row, in Float: `x − mean`.
+    public func centred(by means: [Float]) -> Matrix {
+        precondition(means.count == columns, "\(means.count) means for \(columns) columns")
+        var y = self
+        let d = columns
+        y.withUnsafeMutableBufferPointer { p in
+            for i in 0..<rows {
+                let row = p.baseAddress! + i * d
+                for j in 0..<d { row[j] -= means[j] }
+            }
+        }
+        return y
+    }
+
+    /// A copy with its own column means (`columnMeans()`, rounded to Float) subtracted.
+    public func centred() -> Matrix { centred(by: columnMeans().map { Float($0) }) }
 }
 
 /// Copies a `rows × columns` row-major block into its transpose (`columns × rows`), in 32×32 tiles

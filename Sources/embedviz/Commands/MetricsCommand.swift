@@ -39,6 +39,7 @@ struct MetricsCommand: ParsableCommand {
     var reference: String?
     @Option(help: "Neighbours for the kNN-distance score, trustworthiness, continuity and kNN accuracy.") var k = 10
     @Option(help: "Neighbours for the local outlier factor.") var lofK = 20
+    @OptionGroup var neighbourOptions: NeighbourOptions
     @Option(help: "Compute the projection metrics on this many randomly drawn rows when N is larger (0: all).")
     var sample = 5_000
     @Option(help: "Top-scored rows counted as flagged (default: the number of known outliers).") var flag: Int?
@@ -87,6 +88,9 @@ struct MetricsCommand: ParsableCommand {
         var most_anomalous: [Ranked]
         var most_confidently_misclassified: [Ranked]?
         var projection: MapQuality?
+        /// How the outlier scores' neighbours were found: within the input, and among the reference.
+        var neighbour_search: NeighbourReport
+        var reference_neighbour_search: NeighbourReport?
         var seconds: Double
     }
 
@@ -116,9 +120,22 @@ struct MetricsCommand: ParsableCommand {
         // Outlier scores.
         let knnMethod = referenceMatrix == nil ? "kNN distance within the input (k = \(k))"
                                                 : "kNN distance to the reference (k = \(k))"
-        let knnScores = try referenceMatrix.map { try KNNDistanceScore.scores(x, reference: $0, k: k) }
-            ?? KNNDistanceScore.scores(x, k: k)
-        let lofScores = try LocalOutlierFactor.scores(x, k: lofK)
+        // One search within the input serves both scores (the first k or lof-k of each list).
+        let search = neighbourOptions.search(seed: 42)
+        let (within, withinReport) = try NearestNeighbours.find(x, k: max(lofK, referenceMatrix == nil ? k : 1), search: search)
+        var referenceReport: NeighbourReport?
+        let knnScores: [Double]
+        if let referenceMatrix {
+            let index = try NeighbourIndex(reference: referenceMatrix, search: search)
+            knnScores = KNNDistanceScore.scores(try index.neighbours(of: x, k: k))
+            referenceReport = index.report
+        } else {
+            knnScores = KNNDistanceScore.scores(within.prefix(k))
+        }
+        let lofScores = LocalOutlierFactor.scores(within.prefix(lofK))
+        for report in [withinReport, referenceReport].compactMap({ $0 }) {
+            if let warning = report.warning { common.say("warning: \(warning)", stdoutCarriesData: true) }
+        }
         let known = meta.map { $0.isNoise.contains(true) } ?? false
         func quality(_ s: [Double]) throws -> OutlierDetectionQuality? {
             guard let meta, known || flag != nil else { return nil }
@@ -159,7 +176,8 @@ struct MetricsCommand: ParsableCommand {
         }
         let summary = Summary(rows: x.rows, columns: x.columns, reference_rows: referenceMatrix?.rows, k: k,
                               detections: detections, most_anomalous: anomalous, most_confidently_misclassified: misclassified,
-                              projection: mapQuality, seconds: Date().timeIntervalSince(start))
+                              projection: mapQuality, neighbour_search: withinReport, reference_neighbour_search: referenceReport,
+                              seconds: Date().timeIntervalSince(start))
         printTable(summary, stdoutCarriesData: toStdout)
         try common.writeSummary(summary, stdoutCarriesData: toStdout)
     }
@@ -168,6 +186,7 @@ struct MetricsCommand: ParsableCommand {
         let say = { (line: String) in common.say(line, stdoutCarriesData: stdoutCarriesData) }
         say("\(s.rows) rows × \(s.columns) columns" + (s.reference_rows.map { ", reference \($0) rows" } ?? "")
             + String(format: "  (%.2f s)", s.seconds))
+        say("neighbours: \(s.neighbour_search.summary)" + (s.reference_neighbour_search.map { "; among the reference: \($0.summary)" } ?? ""))
         say("outlier detection:")
         for d in s.detections {
             if let q = d.quality {

@@ -85,6 +85,28 @@ struct PCACommand: ParsableCommand {
                    stdoutCarriesData: toStderr)
     }
 
+    /// The end of `pca fit` and `pca merge`: writes the statistics (`--partial`) and/or fits and
+    /// writes the model (`--model`), then reports. `described` names the statistics in the line
+    /// about the partial file; `partials` are the files merged, for the summary.
+    static func finish(_ statistics: CovarianceAccumulator, described: String, components: Int, whiten: Bool,
+                       model: String?, partial: String?, partials: [String]? = nil, start: Date,
+                       common: CommonOptions) throws {
+        if let partial {
+            try PCAFiles.write(statistics, to: partial)
+            common.say("\(described) of \(statistics.count)×\(statistics.dimension) → \(partial)")
+        }
+        if let model {
+            let fitted = try PCA(components: components, solver: .covariance, whiten: whiten).fit(statistics)
+            try PCAFiles.write(fitted, to: model)
+            let seconds = Date().timeIntervalSince(start)
+            report(fitted, seconds: seconds, common: common, toStderr: false)
+            try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model, partial: partial, partials: partials))
+        } else if let partial {
+            try common.writeSummary(PartialSummary(samples: statistics.count, dimension: statistics.dimension, partial: partial,
+                                                   partials: partials, seconds: Date().timeIntervalSince(start)))
+        }
+    }
+
     struct Project: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "project", abstract: "Fit PCA on a matrix and write its projection.")
@@ -153,20 +175,8 @@ struct PCACommand: ParsableCommand {
             var statistics = try CovarianceAccumulator(dimension: reader.columns)
             let chunk = CovarianceAccumulator.chunkRows(dimension: reader.columns)
             while var rows = try reader.next(maxRows: chunk) { statistics.absorb(&rows) }
-            if let partial {
-                try PCAFiles.write(statistics, to: partial)
-                common.say("partial statistics of \(statistics.count)×\(statistics.dimension) → \(partial)")
-            }
-            if let model {
-                let fitted = try PCA(components: components, solver: .covariance, whiten: whiten).fit(statistics)
-                try PCAFiles.write(fitted, to: model)
-                let seconds = Date().timeIntervalSince(start)
-                PCACommand.report(fitted, seconds: seconds, common: common, toStderr: false)
-                try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model, partial: partial))
-            } else if let partial {
-                try common.writeSummary(PartialSummary(samples: statistics.count, dimension: statistics.dimension, partial: partial,
-                                                       seconds: Date().timeIntervalSince(start)))
-            }
+            try PCACommand.finish(statistics, described: "partial statistics", components: components, whiten: whiten,
+                                  model: model, partial: partial, start: start, common: common)
         }
     }
 
@@ -203,21 +213,8 @@ struct PCACommand: ParsableCommand {
                     merged = next
                 }
             }
-            let statistics = merged!
-            if let partial {
-                try PCAFiles.write(statistics, to: partial)
-                common.say("merged \(partials.count) partial fits: statistics of \(statistics.count)×\(statistics.dimension) → \(partial)")
-            }
-            if let model {
-                let fitted = try PCA(components: components, solver: .covariance, whiten: whiten).fit(statistics)
-                try PCAFiles.write(fitted, to: model)
-                let seconds = Date().timeIntervalSince(start)
-                PCACommand.report(fitted, seconds: seconds, common: common, toStderr: false)
-                try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model, partial: partial, partials: partials))
-            } else if let partial {
-                try common.writeSummary(PartialSummary(samples: statistics.count, dimension: statistics.dimension, partial: partial,
-                                                       partials: partials, seconds: Date().timeIntervalSince(start)))
-            }
+            try PCACommand.finish(merged!, described: "merged \(partials.count) partial fits: statistics", components: components,
+                                  whiten: whiten, model: model, partial: partial, partials: partials, start: start, common: common)
         }
     }
 
@@ -240,25 +237,12 @@ struct PCACommand: ParsableCommand {
                 throw EmbedVizError.input("the input has \(reader.columns) columns, the model was fitted on \(fitted.dimension)",
                                           at: reader.displayName)
             }
-            let path = output.output ?? "-"
-            let writer = try MatrixWriter(path: path, format: output.format(inputFormat: reader.format),
-                                          columns: fitted.componentCount, rows: reader.rows)
-            StopRequest.install()
-            do {
-                while let rows = try reader.next(maxRows: max(1, chunkRows)) {
-                    try StopRequest.check(path == "-" ? "standard output holds the rows projected before the signal"
-                                                   : "\(path) was not written")
-                    try writer.write(fitted.transform(rows))
-                }
-                try writer.finish()
-            } catch {
-                writer.abandon()
-                throw error
+            try streamTransform(reader, to: output, columns: fitted.componentCount, chunkRows: chunkRows, common: common,
+                                fitted.transform) { path in
+                ("projected \(reader.rowsRead) rows onto \(fitted.componentCount) components",
+                 TransformSummary(model: model, input: input.input, output: path, rows: reader.rowsRead,
+                                  columns: fitted.componentCount, seconds: Date().timeIntervalSince(start)))
             }
-            common.say("projected \(reader.rowsRead) rows onto \(fitted.componentCount) components", stdoutCarriesData: path == "-")
-            try common.writeSummary(TransformSummary(model: model, input: input.input, output: path, rows: reader.rowsRead,
-                                                     columns: fitted.componentCount, seconds: Date().timeIntervalSince(start)),
-                                    stdoutCarriesData: path == "-")
         }
     }
 }

@@ -47,7 +47,8 @@ struct TSNEFit: ParsableCommand {
     @Option(help: "Barnes–Hut accuracy: 0 is exact, larger is faster.") var theta = 0.5
     @Option(help: ArgumentHelp("Initialisation: pca, random, or a path to an N×d matrix.", valueName: "pca|random|path"))
     var `init` = "pca"
-    @Option(help: "Seed for the random initialisation.") var seed: UInt64 = 42
+    @Option(help: "Seed for the random initialisation, the HNSW graph and the recall sample.") var seed: UInt64 = 42
+    @OptionGroup var neighbourOptions: NeighbourOptions
     @OptionGroup var common: CommonOptions
 
     func parameters() throws -> TSNEParameters {
@@ -66,6 +67,7 @@ struct TSNEFit: ParsableCommand {
         p.method = method
         p.theta = theta
         p.seed = seed
+        p.neighbourSearch = neighbourOptions.search(seed: seed)
         return p
     }
 
@@ -102,6 +104,16 @@ struct TSNEFit: ParsableCommand {
         let toStdout = output.output == "-"
         let line = ProgressLine(quiet: common.quiet)
         let result = try TSNE(try parameters()).fit(x, initialization: initialization) { p in
+            if let neighbours = p.neighbours {
+                guard neighbours.stage != .done else {
+                    // The search's outcome stays on screen: method, and for HNSW the measured recall.
+                    line.finish("t-SNE affinities: \(neighbourProgressText(neighbours))")
+                    if let warning = neighbours.report?.warning, !common.quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+                    return
+                }
+                line.update("t-SNE affinities: \(neighbourProgressText(neighbours))  \(formatDuration(p.elapsed))")
+                return
+            }
             let kl = p.kl.map { String(format: "  KL %.4f", $0) } ?? ""
             line.update("t-SNE \(p.phase.rawValue) \(p.done)/\(p.total)\(kl)  \(formatDuration(p.elapsed)), ETA \(formatDuration(p.etaSeconds))")
         }
@@ -111,9 +123,10 @@ struct TSNEFit: ParsableCommand {
             try MatrixWriter.write(result.embedding, to: path, format: output.format(inputFormat: reader.format))
             if path != "-" { try JSONCoding.write(r, to: path + ".json") }
         }
-        common.say(String(format: "t-SNE (%@) of %d×%d → %dD: KL %.4f%@ in %.1f s (affinities %.1f s, early exaggeration %.1f s, optimisation %.1f s)",
+        common.say(String(format: "t-SNE (%@) of %d×%d → %dD: KL %.4f%@ in %.1f s (affinities %.1f s, early exaggeration %.1f s, optimisation %.1f s); %@",
                           r.method.rawValue, r.points, r.inputDimensions, dimensions, r.klDivergence, r.klExact ? "" : " (estimated Z)",
-                          r.secondsTotal, r.secondsAffinities, r.secondsEarlyExaggeration, r.secondsOptimisation),
+                          r.secondsTotal, r.secondsAffinities, r.secondsEarlyExaggeration, r.secondsOptimisation,
+                          r.neighbourSearch?.summary ?? "exact kNN"),
                    stdoutCarriesData: toStdout)
         try common.writeSummary(Summary(record: r, output: output.output), stdoutCarriesData: toStdout)
     }
@@ -122,10 +135,13 @@ struct TSNEFit: ParsableCommand {
         var record: TSNERecord
         var output: String?
         var kl_divergence: Double
+        /// The approximate neighbours' measured recall (nil for exact search).
+        var neighbour_recall: Double?
         init(record: TSNERecord, output: String?) {
             self.record = record
             self.output = output
             kl_divergence = record.klDivergence
+            neighbour_recall = record.neighbourSearch?.recall
         }
     }
 }
@@ -154,6 +170,8 @@ struct TSNETransformCommand: ParsableCommand {
     @Option(help: "Perplexity of the new points' affinities to the reference.") var perplexity = 5.0
     @Option(help: "Iterations.") var iterations = 250
     @Option(help: "Rows per chunk.") var chunkRows = 4096
+    @Option(help: "Seed for the HNSW graph and the recall sample (approximate neighbours).") var seed: UInt64 = 42
+    @OptionGroup var neighbourOptions: NeighbourOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -170,34 +188,23 @@ struct TSNETransformCommand: ParsableCommand {
         var parameters = TSNETransform.Parameters()
         parameters.perplexity = perplexity
         parameters.iterations = iterations
+        parameters.neighbourSearch = neighbourOptions.search(seed: seed)
         let transformer = try TSNETransform(referenceInput: try MatrixReader.read(referenceInput),
                                             referenceEmbedding: try MatrixReader.read(reference), parameters: parameters)
         let reader = try input.reader()
-        let path = output.output ?? "-"
-        let writer = try MatrixWriter(path: path, format: output.format(inputFormat: reader.format),
-                                      columns: transformer.referenceEmbedding.columns, rows: reader.rows)
+        let map = transformer.referenceEmbedding
         let start = Date()
-        StopRequest.install()
-        do {
-            while let rows = try reader.next(maxRows: max(1, chunkRows)) {
-                try StopRequest.check(path == "-" ? "standard output holds the rows projected before the signal"
-                                                   : "\(path) was not written")
-                try writer.write(try transformer.transform(rows))
-            }
-            try writer.finish()
-        } catch {
-            writer.abandon()
-            throw error
+        try streamTransform(reader, to: output, columns: map.columns, chunkRows: chunkRows, common: common,
+                            transformer.transform) { path in
+            let seconds = Date().timeIntervalSince(start)
+            let neighbours = transformer.neighbourIndex.report
+            if let warning = neighbours.warning, !common.quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            return (String(format: "placed %d points into the %d-point map in %.1f s; %@", reader.rowsRead, map.rows, seconds,
+                           neighbours.summary),
+                    Summary(reference: reference, referenceInput: referenceInput, referencePoints: map.rows,
+                            input: input.input, output: path, rows: reader.rowsRead, columns: map.columns,
+                            perplexity: perplexity, iterations: iterations, seconds: seconds, neighbourSearch: neighbours))
         }
-        let seconds = Date().timeIntervalSince(start)
-        common.say(String(format: "placed %d points into the %d-point map in %.1f s", reader.rowsRead,
-                          transformer.referenceEmbedding.rows, seconds),
-                   stdoutCarriesData: path == "-")
-        try common.writeSummary(Summary(reference: reference, referenceInput: referenceInput, referencePoints: transformer.referenceEmbedding.rows,
-                                        input: input.input, output: path, rows: reader.rowsRead,
-                                        columns: transformer.referenceEmbedding.columns, perplexity: perplexity,
-                                        iterations: iterations, seconds: seconds),
-                                stdoutCarriesData: path == "-")
     }
 
     struct Summary: Encodable {
@@ -211,5 +218,6 @@ struct TSNETransformCommand: ParsableCommand {
         var perplexity: Double
         var iterations: Int
         var seconds: Double
+        var neighbourSearch: NeighbourReport
     }
 }

@@ -1,0 +1,32 @@
+import Datasets
+import Foundation
+import Linalg
+
+/// The streamed read → transform → write loop of `pca transform` and `tsne transform`: the rows of
+/// `reader`, `chunkRows` at a time, through `transform` into `output` (stdout when not given), in
+/// constant memory. A stop request (SIGINT/SIGTERM) is honoured between chunks; on it or on an
+/// error the output is abandoned (a file is not left half-written; stdout keeps the rows sent).
+/// Then the one human-readable line and the JSON summary that `report` makes from the output path
+/// (`-` for stdout) go out, to stderr when stdout carries the rows.
+func streamTransform<Summary: Encodable>(_ reader: MatrixReader, to output: OutputOptions, columns: Int, chunkRows: Int,
+                                         common: CommonOptions, _ transform: (Matrix) throws -> Matrix,
+                                         report: (_ path: String) -> (line: String, summary: Summary)) throws {
+    let path = output.output ?? "-"
+    let writer = try MatrixWriter(path: path, format: output.format(inputFormat: reader.format), columns: columns,
+                                  rows: reader.rows)
+    StopRequest.install()
+    do {
+        while let rows = try reader.next(maxRows: max(1, chunkRows)) {
+            try StopRequest.check(path == "-" ? "standard output holds the rows projected before the signal"
+                                               : "\(path) was not written")
+            try writer.write(try transform(rows))
+        }
+        try writer.finish()
+    } catch {
+        writer.abandon()
+        throw error
+    }
+    let (line, summary) = report(path)
+    common.say(line, stdoutCarriesData: path == "-")
+    try common.writeSummary(summary, stdoutCarriesData: path == "-")
+}
