@@ -6,6 +6,7 @@
 #                BENCH_ARGS='--filter ".*kNN.*"' runs a subset (the regex must match the whole name)
 #   make fuzz    libFuzzer runs of every parser (FUZZ_SECONDS each, default 60; FUZZ_JOBS in parallel;
 #                FUZZ_MERGE=1 adds new coverage to Fuzz/Corpus, which `make test` replays)
+#   make api     rewrite API.txt, the public surface (make test fails when it is stale)
 #   make docs    the man page and bash/zsh/fish completion scripts, into .build/share
 #   make scaleout-demo   sharded PCA as Spark map/reduce tasks (PySpark local mode; installs Java + a venv)
 #   make bench-compare   side by side with scikit-learn, openTSNE, PyTorch (creates a venv; slow)
@@ -17,7 +18,7 @@ DEMO_DIR ?= runs/demo
 RELEASE_BIN := .build/release/embedviz
 BENCH_RESULTS := Benchmarks/.build/results
 
-.PHONY: all deps data build test bench bench-compare demo docs scaleout-demo fuzz examples clean
+.PHONY: all deps data build test api api-check bench bench-compare demo docs scaleout-demo fuzz examples clean
 
 all: build
 
@@ -34,7 +35,15 @@ test: deps data
 	$(PYTHON) -m unittest -q scripts/test_fetch_mnist.py Benchmarks/test_summarize.py
 	$(SWIFT) test
 	SWIFT=$(SWIFT) scripts/test_kernels.sh
+	@$(MAKE) --no-print-directory api-check
 	cd Examples && $(SWIFT) build
+
+# The public surface (API.txt) from the compiler's symbol graphs: `make api` rewrites it, `make test` checks it.
+SYMBOL_GRAPHS = $$($(SWIFT) package dump-symbol-graph --minimum-access-level public | sed -n 's/^Files written to //p')
+api: deps
+	@$(PYTHON) scripts/api_surface.py "$(SYMBOL_GRAPHS)" --write API.txt
+api-check: deps
+	@$(PYTHON) scripts/api_surface.py "$(SYMBOL_GRAPHS)" --check API.txt
 
 bench: deps data
 	@mkdir -p $(BENCH_RESULTS)

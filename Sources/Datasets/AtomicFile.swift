@@ -187,14 +187,16 @@ public enum TemporaryFiles {
     }
 }
 
-/// Creates `path` and its parents if needed, with a clear error when that is impossible.
-public func createDirectory(_ path: String) throws {
-    do {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-        throw EmbedVizError.environment("cannot create the directory", at: path)
-    }
-    guard access(path, W_OK) == 0 else {
-        throw EmbedVizError.environment("the directory is not writable", at: path)
+extension OutputFile {
+    /// Creates `path` and its parents if needed, with a clear error when that is impossible.
+    public static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw EmbedVizError.environment("cannot create the directory", at: path)
+        }
+        guard access(path, W_OK) == 0 else {
+            throw EmbedVizError.environment("the directory is not writable", at: path)
+        }
     }
 }

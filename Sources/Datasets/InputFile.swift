@@ -146,14 +146,17 @@ public final class MemoryBytes: ByteSource {
     }
 }
 
-/// CRC-32 (zlib's) of `bytes`, continuing from `previous`: the checksum of checkpoint files.
-public func crc32(_ bytes: UnsafeRawBufferPointer, previous: UInt32 = 0) -> UInt32 {
-    var crc = UInt(previous)
-    var offset = 0
-    while offset < bytes.count {
-        let n = min(bytes.count - offset, 1 << 30)
-        crc = CZlib.crc32(crc, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset, UInt32(n))
-        offset += n
+/// CRC-32 (zlib's): the checksum of checkpoint files and NPZ members.
+public enum CRC32 {
+    /// The CRC-32 of `bytes`, continuing from `previous`.
+    public static func of(_ bytes: UnsafeRawBufferPointer, previous: UInt32 = 0) -> UInt32 {
+        var crc = UInt(previous)
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, 1 << 30)
+            crc = CZlib.crc32(crc, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset, UInt32(n))
+            offset += n
+        }
+        return UInt32(crc)
     }
-    return UInt32(crc)
 }

@@ -105,7 +105,7 @@ public enum NPZ {
         for (name, array) in arrays {
             let data = array.npyBytes()
             let fileName = Array((name + ".npy").utf8)
-            let crc = data.withUnsafeBytes { crc32($0) }
+            let crc = data.withUnsafeBytes { CRC32.of($0) }
             guard data.count < Int(UInt32.max) else { throw EmbedVizError.input("array \(name) is too large for a ZIP entry") }
             let offset = UInt32(archive.count)
             // Local file header: version 2.0, no flags, stored, no time, CRC, sizes, name.
@@ -165,7 +165,7 @@ public enum NPZ {
             case 8: data = try inflate(raw, expected: size, at: "\(source): \(name)")
             default: throw fail("ZIP entry \(name) uses compression method \(method); only stored and deflate are supported")
             }
-            guard data.count == size, data.withUnsafeBytes({ crc32($0) }) == crc else { throw fail("ZIP entry \(name) fails its CRC check") }
+            guard data.count == size, data.withUnsafeBytes({ CRC32.of($0) }) == crc else { throw fail("ZIP entry \(name) fails its CRC check") }
             let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
             result[key] = try NamedArray.decode(npy: data, source: "\(source): \(name)")
         }

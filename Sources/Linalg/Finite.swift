@@ -75,7 +75,7 @@ extension Matrix {
 
 /// Overflow-checked size arithmetic for memory checks: the product of `factors`, or `Int.max` when
 /// it overflows (or a factor is negative), so that `MemoryBudget.check` refuses it.
-public func checkedProduct(_ factors: Int...) -> Int {
+package func checkedProduct(_ factors: Int...) -> Int {
     var result = 1
     for f in factors {
         guard f >= 0 else { return .max }
@@ -87,7 +87,7 @@ public func checkedProduct(_ factors: Int...) -> Int {
 }
 
 /// Overflow-checked sum of sizes, saturating at `Int.max`.
-public func checkedSum(_ terms: Int...) -> Int {
+package func checkedSum(_ terms: Int...) -> Int {
     var result = 0
     for t in terms {
         let (sum, overflow) = result.addingReportingOverflow(t)

@@ -142,7 +142,7 @@ public struct Matrix: Sendable, Equatable {
 
 /// Copies a `rows × columns` row-major block into its transpose (`columns × rows`), in 32×32 tiles
 /// so that both sides stay in cache.
-public func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int,
+package func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int,
                       into destination: UnsafeMutablePointer<Float>) {
     let tile = 32
     var i0 = 0

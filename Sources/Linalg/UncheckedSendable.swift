@@ -1,5 +1,5 @@
 /// Wraps a value whose concurrent use the caller has made safe (disjoint writes, read-only sharing).
-public struct UncheckedSendable<Value>: @unchecked Sendable {
-    public let value: Value
-    public init(_ value: Value) { self.value = value }
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }

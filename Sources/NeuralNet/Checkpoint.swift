@@ -122,7 +122,7 @@ public enum CheckpointFile {
         appendLE(UInt32(json.count), to: &bytes)
         bytes += json
         payload.withUnsafeBytes { bytes += $0 }  // little-endian on every platform Swift runs this on
-        let checksum = bytes.withUnsafeBytes { crc32($0) }
+        let checksum = bytes.withUnsafeBytes { CRC32.of($0) }
         appendLE(checksum, to: &bytes)
         return bytes
     }
@@ -151,7 +151,7 @@ public enum CheckpointFile {
             throw fail("truncated checkpoint: the header claims \(headerLength) bytes, the file has \(bytes.count)")
         }
         let stored = readLE(bytes, at: bytes.count - 4)
-        let computed = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+        let computed = bytes.withUnsafeBytes { CRC32.of(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))

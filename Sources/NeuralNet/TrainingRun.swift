@@ -30,7 +30,7 @@ public struct TrainingRun {
                       onEpoch: (EpochMetrics, _ isBest: Bool) -> Void = { _, _ in },
                       shouldStop: () -> Bool = { false }) throws -> Trainer {
         let existed = FileManager.default.fileExists(atPath: directory)
-        try createDirectory(directory)
+        try OutputFile.createDirectory(directory)
         var checkpoint: Checkpoint?
         var config = config
         if resume {

@@ -36,7 +36,7 @@ public enum ProjectorExport {
         guard unknown.isEmpty, !columns.isEmpty else {
             throw EmbedVizError.input("unknown metadata columns \(unknown); known: \(EmbeddingMetadata.columns.joined(separator: ", "))")
         }
-        try createDirectory(directory)
+        try OutputFile.createDirectory(directory)
         var files = Files(tensors: directory + "/tensors.tsv", metadata: nil, sprite: nil, config: directory + "/projector_config.pbtxt")
         try OutputFile.write(to: files.tensors) { out in
             var text = ""

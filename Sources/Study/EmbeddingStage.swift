@@ -31,7 +31,7 @@ public struct EmbeddingStage: Sendable {
                     about: String? = nil, test: LabeledImages, runner: StageRunner) throws -> EmbeddingSet {
         try runner.stage("embed (\(name))") { () -> (EmbeddingSet, String) in
             let path = (output as NSString).appendingPathComponent(directory)
-            try createDirectory(path)
+            try OutputFile.createDirectory(path)
             let embedded = try NoisyEmbeddings(model: model, data: test, noise: noise, noiseSeed: noiseSeed)
             _ = try EmbeddingFiles.write(embedded, to: path)
             let reference = Evaluation.outputs(model, on: reference).features

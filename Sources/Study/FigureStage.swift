@@ -34,7 +34,7 @@ public struct FigureStage: Sendable {
 
     public func run(_ results: StudyResults) throws -> [DrawnFigure] {
         let directory = results.path("figures")
-        try createDirectory(directory)
+        try OutputFile.createDirectory(directory)
         return try render(jobs(results), into: directory)
     }
 

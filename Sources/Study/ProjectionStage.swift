@@ -39,7 +39,7 @@ public struct ProjectionStage: Sendable {
 
     public func run(_ set: EmbeddingSet, runner: StageRunner) throws -> Projections {
         let directory = (output as NSString).appendingPathComponent(set.directory)
-        try createDirectory(directory)
+        try OutputFile.createDirectory(directory)
         let (pca, pca3D) = try runner.stage("PCA (\(set.name))") { () -> ((PCAModel, Matrix), String) in
             let fitted = try PCA(components: min(pcaComponents, set.features.columns)).fit(set.features)
             let projected = fitted.transform(set.features).leadingColumns(3)

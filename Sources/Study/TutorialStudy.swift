@@ -51,7 +51,7 @@ public struct TutorialStudy: Sendable {
             if q { test = test.subset(0..<min(2000, test.count)) }  // fewer in a small dataset
             return ((train, test), "\(train.count) training and \(test.count) test images from \(options.dataDirectory)")
         }
-        try createDirectory(out)  // after the data are known to be usable: a refused run leaves nothing
+        try OutputFile.createDirectory(out)  // after the data are known to be usable: a refused run leaves nothing
 
         var config = TrainingConfig()
         config.epochs = q ? 1 : options.epochs

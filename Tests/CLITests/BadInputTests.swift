@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TestSupport
 import Testing
 
 /// One row per kind of bad input (issue "Robustness"): each must exit non-zero with a single
@@ -24,7 +25,7 @@ let badInputs: [BadInput] = [
     BadInput(name: "truncated gzip IDX", setup: { d in
         tinyMNIST(d + "/data")
         let path = d + "/data/t10k-images-idx3-ubyte"
-        _ = Process.run("/bin/gzip", [path])
+        runProcess("/bin/gzip", [path])
         let gz = try! Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
         write(Array(gz.prefix(gz.count / 2)), path + ".gz")
         return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
@@ -40,9 +41,7 @@ let badInputs: [BadInput] = [
         return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
     }, message: "describe more data than any real file holds"),
     BadInput(name: "NPY with an unsupported dtype", setup: { d in
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0] + Array("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }".utf8)
-        bytes += Array(repeating: 0x20, count: 128 - bytes.count - 1) + [0x0A] + Array(repeating: 0, count: 24)
-        write(bytes, d + "/in.npy")
+        write(npyHeader(descr: "<c8", shape: [3]) + Array(repeating: 0, count: 24), d + "/in.npy")
         return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
     }, message: "unsupported dtype '<c8'"),
     BadInput(name: "NPY whose header lies about the shape", setup: { d in
@@ -52,9 +51,7 @@ let badInputs: [BadInput] = [
         return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
     }, message: "the header says shape (10, 3)"),
     BadInput(name: "NPY object array", setup: { d in
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0] + Array("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }".utf8)
-        bytes += Array(repeating: 0x20, count: 128 - bytes.count - 1) + [0x0A] + Array(repeating: 0, count: 16)
-        write(bytes, d + "/in.npy")
+        write(npyHeader(descr: "|O", shape: [2]) + Array(repeating: 0, count: 16), d + "/in.npy")
         return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
     }, message: "object arrays are not supported"),
     BadInput(name: "ragged CSV", setup: { d in
@@ -119,7 +116,7 @@ let badInputs: [BadInput] = [
             // The first float of the payload (conv.weight[0]) becomes NaN; the CRC-32 is recomputed.
             let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
             withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange((16 + headerLength)..<(20 + headerLength), with: $0) }
-            let crc = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+            let crc = bytes.withUnsafeBytes { CRC32.of(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
             withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((bytes.count - 4)..<bytes.count, with: $0) }
         }
         return ["embed", "--checkpoint", d + "/run/best.ckpt", "--data", d + "/data", "--out", d + "/OUT"]
@@ -142,22 +139,10 @@ let badInputs: [BadInput] = [
     }, message: "no space left on device (/dev/full)", exitCode: 2),
 ]
 
-extension Process {
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        try! p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
-}
-
 /// The best.ckpt of a tiny model (1 epoch on 48 synthetic images), trained once for all the
 /// checkpoint cases.
 let tinyCheckpointBytes: [UInt8] = {
-    let d = scratch()
+    let d = scratchDirectory()
     tinyMNIST(d + "/data")
     _ = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48", "--validation-size", "16", "--quiet"])
     return Array(try! Data(contentsOf: URL(fileURLWithPath: d + "/run/best.ckpt")))
@@ -175,9 +160,9 @@ func tinyCheckpoint(_ d: String, edit: (inout [UInt8]) -> Void) {
 @Suite struct BadInputTests {
     @Test("bad input: non-zero exit, one error line naming the file and the problem, no output left", arguments: badInputs)
     func badInput(_ c: BadInput) {
-        let d = scratch()
+        let d = scratchDirectory()
         let arguments = c.setup(d)
-        let before = contents(d)
+        let before = listing(d)
         let result = embedviz(arguments)
         #expect(result.status == c.exitCode, "exit \(result.status): \(result.stderr)")
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
@@ -188,12 +173,12 @@ func tinyCheckpoint(_ d: String, edit: (inout [UInt8]) -> Void) {
                 || c.name.contains("duplicate") || c.name.contains("constant") || c.name.contains("components")
                 || c.name.contains("dimensions"), "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: d + "/OUT"), "an output was left behind")
-        #expect(contents(d) == before, "files appeared: \(Set(contents(d)).subtracting(before))")
+        #expect(listing(d) == before, "files appeared: \(Set(listing(d)).subtracting(before))")
     }
 
     @Test("partial duplicates and some constant columns are fine")
     func degenerateButValid() {
-        let d = scratch()
+        let d = scratchDirectory()
         npy(60, 4, d + "/in.npy") { i, j in j == 3 ? 5 : Float(i % 20 + j) }  // rows repeat every 20; column 3 constant
         let pca = embedviz(["pca", "--input", d + "/in.npy", "--output", d + "/pca.npy", "--quiet"])
         #expect(pca.status == 0, "\(pca.stderr)")

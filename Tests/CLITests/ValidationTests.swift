@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 14 ("promises kept"): no argument of any command reaches a trap. Each case must exit 1
@@ -41,11 +42,8 @@ func wrongSizeImages(_ d: String, _ file: String = "t10k-images-idx3-ubyte") {
 
 /// A gzipped NPY header declaring (1, 10⁸) float32 and no data (gzip: the reader cannot see the size up front).
 func hugeHeaderNPY(_ path: String) {
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 100000000), }"
-    let total = (10 + header.utf8.count + 1 + 63) / 64 * 64
-    header += String(repeating: " ", count: total - 10 - header.utf8.count - 1) + "\n"
-    write([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8((total - 10) & 0xFF), UInt8((total - 10) >> 8)] + Array(header.utf8), path)
-    _ = Process.run("/bin/gzip", [path])
+    write(npyHeader(shape: [1, 100_000_000]), path)
+    runProcess("/bin/gzip", [path])
 }
 
 let refusals: [Refusal] = [
@@ -139,15 +137,15 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
     let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
     #expect(lines.count == 1 && lines[0].hasPrefix("error: "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
     #expect(result.stderr.contains(message), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
-    #expect(contents(d) == before, "files appeared: \(Set(contents(d)).subtracting(before))", sourceLocation: sourceLocation)
+    #expect(listing(d) == before, "files appeared: \(Set(listing(d)).subtracting(before))", sourceLocation: sourceLocation)
 }
 
 @Suite struct ValidationTests {
     @Test("arguments that used to trap are refused: exit 1, one error line, no output", arguments: refusals)
     func refused(_ c: Refusal) {
-        let d = scratch()
+        let d = scratchDirectory()
         let arguments = c.setup(d)
-        let before = contents(d)
+        let before = listing(d)
         let result = embedviz(arguments, environment: c.environment)
         expectRefused(result, c.message, in: d, before: before)
         #expect(c.also.isEmpty || result.stderr.contains(c.also), "stderr: \(result.stderr)")
@@ -155,7 +153,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
 
     @Test("plot: a huge label is drawn under its own name without allocating by its value")
     func hugeLabel() {
-        let d = scratch()
+        let d = scratchDirectory()
         npy(20, 2, d + "/map.npy") { i, j in Float(i * (j + 1)) }
         var tsv = "index\ttarget\tprediction\tconfidence\tis_noise\n"
         for i in 0..<20 { tsv += "\(i)\t\(i % 3)\t\(i == 4 ? 1_000_000_000_000_000 : i % 3)\t0.9\t0\n" }
@@ -170,7 +168,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
 
     /// A finished 1-epoch run (48 images, 1 thread) to resume, trained once and copied per test.
     static let finishedRun: String = {
-        let d = scratch()
+        let d = scratchDirectory()
         tinyMNIST(d + "/data")
         let result = embedviz(["train", "--data", d + "/data", "--out", d + "/run", "--epochs", "1", "--train-size", "48",
                                "--validation-size", "16", "--threads", "1", "--quiet"])
@@ -179,7 +177,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
     }()
 
     static func copyOfFinishedRun() -> String {
-        let d = scratch()
+        let d = scratchDirectory()
         try! FileManager.default.removeItem(atPath: d)
         try! FileManager.default.copyItem(atPath: finishedRun, toPath: d)
         return d
@@ -194,7 +192,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
         let d = Self.copyOfFinishedRun()
         let common = ["train", "--resume", "--data", d + "/data", "--out", d + "/run", "--quiet"]
         let saved = try Data(contentsOf: URL(fileURLWithPath: d + "/run/last.ckpt"))
-        let before = contents(d)
+        let before = listing(d)
         expectRefused(embedviz(common + ["--epochs", "2", "--batch-size", "16", "--seed", "3"]),
                       "these options differ from it: --batch-size 16 (the run has 32), --seed 3 (the run has 1)", in: d, before: before)
         // Another thread count breaks the bit-identical continuation.
@@ -224,7 +222,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
         var out = Array(bytes[0..<12])
         withUnsafeBytes(of: UInt32(header.count).littleEndian) { out += $0 }
         out += header + bytes[(16 + headerLength)..<(bytes.count - 4)]
-        let crc = out.withUnsafeBytes { crc32($0) }
+        let crc = out.withUnsafeBytes { CRC32.of($0) }
         withUnsafeBytes(of: crc.littleEndian) { out += $0 }
         write(out, path)
     }
@@ -244,7 +242,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
             precondition(edited != header, "the edit \(parts[1]) did not apply to \(header.prefix(400))")
             return edited
         }
-        let before = contents(d)
+        let before = listing(d)
         expectRefused(embedviz(["train", "--resume", "--data", d + "/data", "--out", d + "/run", "--epochs", "2", "--quiet"]),
                       "malformed training state: " + parts[3], in: d, before: before)
         expectRefused(embedviz(["embed", "--checkpoint", d + "/run/last.ckpt", "--data", d + "/data", "--out", d + "/OUT"]),

@@ -168,7 +168,7 @@ func toyImages(_ count: Int, seed: UInt64) -> LabeledImages {
         let header = String(decoding: bytes[16..<(16 + headerLength)], as: UTF8.self)
             .replacingOccurrences(of: "Linear(100,10)", with: "Linear(100,12)")
         var other = Array(bytes[0..<16]) + Array(header.utf8) + Array(bytes[(16 + headerLength)..<(bytes.count - 4)])
-        let crc = other.withUnsafeBytes { crc32($0) }
+        let crc = other.withUnsafeBytes { CRC32.of($0) }
         withUnsafeBytes(of: crc.littleEndian) { other += $0 }
         #expect(message(other).contains("for another architecture"))
     }

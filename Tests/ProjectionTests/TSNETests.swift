@@ -2,19 +2,13 @@ import Datasets
 import Foundation
 import Linalg
 @testable import Projection
+import TestSupport
 import Testing
 
 /// Gaussian clusters in `dimensions`-D, `perCluster` points each, centres 10 apart on the axes.
 func clusters(_ count: Int, perCluster: Int, dimensions: Int, seed: UInt64) -> (Matrix, [Int]) {
-    var rng = SeededGenerator(seed: seed)
-    var rows: [Float] = [], labels: [Int] = []
-    for c in 0..<count {
-        for _ in 0..<perCluster {
-            for k in 0..<dimensions { rows.append(Float(rng.normal()) + (k == c ? 10 : 0)) }
-            labels.append(c)
-        }
-    }
-    return (Matrix(rows: count * perCluster, columns: dimensions, storage: rows), labels)
+    let centres = (0..<count).map { c in (0..<dimensions).map { k -> Float in k == c ? 10 : 0 } }
+    return gaussianBlobs(centres, perBlob: perCluster, seed: seed)
 }
 
 /// Leave-one-out k-NN classification accuracy of labels in an embedding (brute force, for tests).
@@ -98,7 +92,7 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
         var repulsion = [Double](repeating: 0, count: y.coordinates.count)
         let z = method.compute(y, into: &repulsion)
         var g = [Double](repeating: 0, count: y.coordinates.count)
-        _ = Attraction.add(p, y, exaggeration: 1, to: &g, klTerms: false)
+        _ = KLDivergence.Attraction.add(p, y, exaggeration: 1, to: &g, klTerms: false)
         for k in g.indices { g[k] -= repulsion[k] / z }
         return (g, z)
     }
@@ -113,7 +107,7 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
             var plus = y, minus = y
             plus.coordinates[k] += h
             minus.coordinates[k] -= h
-            let numeric = (klDivergence(p, plus) - klDivergence(p, minus)) / (2 * h)
+            let numeric = (KLDivergence.exact(p, plus) - KLDivergence.exact(p, minus)) / (2 * h)
             #expect(abs(numeric - 4 * g[k]) < 1e-6 + 1e-4 * abs(numeric), "coordinate \(k): \(numeric) vs \(4 * g[k])")
         }
     }

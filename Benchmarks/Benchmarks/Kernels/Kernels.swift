@@ -244,7 +244,7 @@ let benchmarks: @Sendable () -> Void = {
                 repulsion.prepare(y)
                 let z = repulsion.compute(y, into: &repulsive)
                 for i in attractive.indices { attractive[i] = 0 }
-                blackHole(Attraction.add(affinities, y, exaggeration: 1, to: &attractive, klTerms: false) + z)
+                blackHole(KLDivergence.Attraction.add(affinities, y, exaggeration: 1, to: &attractive, klTerms: false) + z)
             }
             benchmark.stopMeasurement()
         }

@@ -13,7 +13,7 @@ public func fuzzCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(checkpoint.model.parameters.count == TutorialCNN.parameterCount)
     }
     guard bytes.count >= 20 else { return 0 }
-    let crc = bytes.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+    let crc = bytes.withUnsafeBytes { CRC32.of(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
     withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((bytes.count - 4)..<bytes.count, with: $0) }
     if let checkpoint = try? CheckpointFile.decode(bytes, source: "fuzz.ckpt") {
         precondition(checkpoint.model.parameters.count == TutorialCNN.parameterCount)

@@ -20,7 +20,7 @@ extension UnsafeMutablePointer where Pointee == Float {
 
 /// Sum of `count` floats with eight-wide vector accumulators, finished in Double.
 @inlinable
-public func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
     var acc = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {

@@ -47,163 +47,165 @@ extension RepulsiveForces {
     }
 }
 
-/// The attractive term, and the parts of the KL divergence that need P.
-public enum Attraction {
-    /// Adds `exaggeration` · Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ) to `gradient`. With `klTerms`, also returns
-    /// Σ pᵢⱼ log(pᵢⱼ / wᵢⱼ) (over the unexaggerated P): KL = that + log Z (P sums to 1).
-    /// - Parameter threads: chunks run in parallel (default: the configured thread count).
-    ///   - rows: the points whose forces to add (default: all).
-    public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: inout [Double],
-                           klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
-        precondition(gradient.count == y.count * y.dimensions)
-        return gradient.withUnsafeMutableBufferPointer {
-            add(p, y, exaggeration: exaggeration, to: $0.baseAddress!, klTerms: klTerms, threads: threads, rows: rows)
+extension KLDivergence {
+    /// The attractive term, and the parts of the KL divergence that need P.
+    public enum Attraction {
+        /// Adds `exaggeration` · Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ) to `gradient`. With `klTerms`, also returns
+        /// Σ pᵢⱼ log(pᵢⱼ / wᵢⱼ) (over the unexaggerated P): KL = that + log Z (P sums to 1).
+        /// - Parameter threads: chunks run in parallel (default: the configured thread count).
+        ///   - rows: the points whose forces to add (default: all).
+        public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: inout [Double],
+                               klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
+            precondition(gradient.count == y.count * y.dimensions)
+            return gradient.withUnsafeMutableBufferPointer {
+                add(p, y, exaggeration: exaggeration, to: $0.baseAddress!, klTerms: klTerms, threads: threads, rows: rows)
+            }
         }
-    }
 
-    /// The same into a raw gradient buffer (N×d): several threads may fill disjoint `rows` of one
-    /// buffer at once (an array cannot be shared that way: its mutable access is exclusive).
-    public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: UnsafeMutablePointer<Double>,
-                           klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
-        let d = y.dimensions
-        let chunks = max(1, threads)
-        let all = rows ?? 0..<y.count
-        func part(_ c: Int) -> Range<Int> {
-            let r = Threads.chunkRange(c, of: chunks, total: all.count)
-            return (all.lowerBound + r.lowerBound)..<(all.lowerBound + r.upperBound)
-        }
-        var partial = [Double](repeating: 0, count: chunks)
-        let g = UncheckedSendable(gradient)
-        if (d == 2 || d == 3) && !klTerms {
-            // The common case: 2-D or 3-D, no KL this iteration — eight neighbours at a time in Float lanes.
-            let single = y.coordinates.map { Float($0) }
+        /// The same into a raw gradient buffer (N×d): several threads may fill disjoint `rows` of one
+        /// buffer at once (an array cannot be shared that way: its mutable access is exclusive).
+        public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: UnsafeMutablePointer<Double>,
+                               klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
+            let d = y.dimensions
+            let chunks = max(1, threads)
+            let all = rows ?? 0..<y.count
+            func part(_ c: Int) -> Range<Int> {
+                let r = Threads.chunkRange(c, of: chunks, total: all.count)
+                return (all.lowerBound + r.lowerBound)..<(all.lowerBound + r.upperBound)
+            }
+            var partial = [Double](repeating: 0, count: chunks)
+            let g = UncheckedSendable(gradient)
+            if (d == 2 || d == 3) && !klTerms {
+                // The common case: 2-D or 3-D, no KL this iteration — eight neighbours at a time in Float lanes.
+                let single = y.coordinates.map { Float($0) }
+                p.withRows { rows in
+                    single.withUnsafeBufferPointer { yb in
+                        let y = UncheckedSendable(yb.baseAddress!)
+                        Threads.forEachPart(chunks) { c in
+                            // Literal dimensions, so that each call is specialised (the lanes' layout is fixed).
+                            if d == 2 {
+                                addVectorised(part(c), dimensions: 2, rows, y.value, g.value, Float(exaggeration))
+                            } else {
+                                addVectorised(part(c), dimensions: 3, rows, y.value, g.value, Float(exaggeration))
+                            }
+                        }
+                    }
+                }
+                return 0
+            }
             p.withRows { rows in
-                single.withUnsafeBufferPointer { yb in
-                    let y = UncheckedSendable(yb.baseAddress!)
-                    Threads.forEachPart(chunks) { c in
-                        // Literal dimensions, so that each call is specialised (the lanes' layout is fixed).
-                        if d == 2 {
-                            addVectorised(part(c), dimensions: 2, rows, y.value, g.value, Float(exaggeration))
-                        } else {
-                            addVectorised(part(c), dimensions: 3, rows, y.value, g.value, Float(exaggeration))
+                y.coordinates.withUnsafeBufferPointer { yb in
+                    partial.withUnsafeMutableBufferPointer { pb in
+                        let (y, out) = (UncheckedSendable(yb.baseAddress!), UncheckedSendable(pb.baseAddress!))
+                        Threads.forEachPart(chunks) { c in
+                            out.value[c] = d == 2
+                                ? add2D(part(c), rows, y.value, g.value, exaggeration, klTerms)
+                                : addAny(part(c), d, rows, y.value, g.value, exaggeration, klTerms)
                         }
                     }
                 }
             }
-            return 0
+            return partial.reduce(0, +)
         }
-        p.withRows { rows in
-            y.coordinates.withUnsafeBufferPointer { yb in
-                partial.withUnsafeMutableBufferPointer { pb in
-                    let (y, out) = (UncheckedSendable(yb.baseAddress!), UncheckedSendable(pb.baseAddress!))
-                    Threads.forEachPart(chunks) { c in
-                        out.value[c] = d == 2
-                            ? add2D(part(c), rows, y.value, g.value, exaggeration, klTerms)
-                            : addAny(part(c), d, rows, y.value, g.value, exaggeration, klTerms)
-                    }
-                }
-            }
-        }
-        return partial.reduce(0, +)
-    }
 
-    /// The 2-D case, unrolled (the hot loop of 2-D t-SNE: every non-zero of P, every iteration).
-    @inline(__always)
-    static func add2D(_ rows: Range<Int>, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
-                      _ exaggeration: Double, _ klTerms: Bool) -> Double {
-        let (start, columns, values) = (p.start, p.columns, p.values)
-        var kl = 0.0
-        for i in rows {
-            let (xi, yi) = (y[2 * i], y[2 * i + 1])
-            var (fx, fy) = (0.0, 0.0)
-            for e in start[i]..<start[i + 1] {
-                let j = Int(columns[e])
-                let (dx, dy) = (xi - y[2 * j], yi - y[2 * j + 1])
-                let w = 1 / (1 + dx * dx + dy * dy)
-                let pij = Double(values[e])
-                let strength = pij * exaggeration * w
-                fx += strength * dx
-                fy += strength * dy
-                if klTerms && pij > 0 { kl += pij * log(pij / w) }
-            }
-            g[2 * i] += fx
-            g[2 * i + 1] += fy
-        }
-        return kl
-    }
-
-    /// 2-D and 3-D attraction, eight non-zeros of P at a time (coordinates gathered into SIMD lanes):
-    /// about 3× the scalar loop. Float is ample here: P itself is stored in Float, and the sum per
-    /// point is accumulated in lanes and finished in Double.
-    @inline(__always)
-    static func addVectorised(_ rows: Range<Int>, dimensions d: Int, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Float>,
-                              _ g: UnsafeMutablePointer<Double>, _ exaggeration: Float) {
-        let (start, columns, values) = (p.start, p.columns, p.values)
-        let three = d == 3
-        for i in rows {
-            let base = y + d * i
-            let (xi, yi) = (SIMD8<Float>(repeating: base[0]), SIMD8<Float>(repeating: base[1]))
-            let zi = SIMD8<Float>(repeating: three ? base[2] : 0)
-            var (fx, fy, fz) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-            var e = start[i]
-            let end = start[i + 1]
-            while e + 8 <= end {
-                var xj = SIMD8<Float>(), yj = SIMD8<Float>(), zj = SIMD8<Float>()
-                for l in 0..<8 {
-                    let other = y + d * Int(columns[e + l])
-                    xj[l] = other[0]
-                    yj[l] = other[1]
-                    if three { zj[l] = other[2] }
-                }
-                let (dx, dy, dz) = (xi - xj, yi - yj, zi - zj)
-                let w = 1 / (1 + dx * dx + dy * dy + dz * dz)
-                let strength = UnsafeRawPointer(values + e).loadUnaligned(as: SIMD8<Float>.self) * w * exaggeration
-                fx += strength * dx
-                fy += strength * dy
-                fz += strength * dz
-                e += 8
-            }
-            var (sx, sy, sz) = (Double(fx.sum()), Double(fy.sum()), Double(fz.sum()))
-            while e < end {
-                let other = y + d * Int(columns[e])
-                let (dx, dy) = (base[0] - other[0], base[1] - other[1])
-                let dz = three ? base[2] - other[2] : 0
-                let strength = values[e] * exaggeration / (1 + dx * dx + dy * dy + dz * dz)
-                sx += Double(strength * dx)
-                sy += Double(strength * dy)
-                sz += Double(strength * dz)
-                e += 1
-            }
-            g[d * i] += sx
-            g[d * i + 1] += sy
-            if three { g[d * i + 2] += sz }
-        }
-    }
-
-    /// Any number of dimensions.
-    static func addAny(_ rows: Range<Int>, _ d: Int, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Double>,
-                       _ g: UnsafeMutablePointer<Double>, _ exaggeration: Double, _ klTerms: Bool) -> Double {
-        let (start, columns, values) = (p.start, p.columns, p.values)
-        var kl = 0.0
-        var force = [Double](repeating: 0, count: d)
-        force.withUnsafeMutableBufferPointer { f in
+        /// The 2-D case, unrolled (the hot loop of 2-D t-SNE: every non-zero of P, every iteration).
+        @inline(__always)
+        static func add2D(_ rows: Range<Int>, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
+                          _ exaggeration: Double, _ klTerms: Bool) -> Double {
+            let (start, columns, values) = (p.start, p.columns, p.values)
+            var kl = 0.0
             for i in rows {
-                let yi = y + i * d
-                for k in 0..<d { f[k] = 0 }
+                let (xi, yi) = (y[2 * i], y[2 * i + 1])
+                var (fx, fy) = (0.0, 0.0)
                 for e in start[i]..<start[i + 1] {
-                    let yj = y + Int(columns[e]) * d
-                    var distance = 0.0
-                    for k in 0..<d { let t = yi[k] - yj[k]; distance += t * t }
-                    let w = 1 / (1 + distance)
+                    let j = Int(columns[e])
+                    let (dx, dy) = (xi - y[2 * j], yi - y[2 * j + 1])
+                    let w = 1 / (1 + dx * dx + dy * dy)
                     let pij = Double(values[e])
                     let strength = pij * exaggeration * w
-                    for k in 0..<d { f[k] += strength * (yi[k] - yj[k]) }
+                    fx += strength * dx
+                    fy += strength * dy
                     if klTerms && pij > 0 { kl += pij * log(pij / w) }
                 }
-                for k in 0..<d { g[i * d + k] += f[k] }
+                g[2 * i] += fx
+                g[2 * i + 1] += fy
+            }
+            return kl
+        }
+
+        /// 2-D and 3-D attraction, eight non-zeros of P at a time (coordinates gathered into SIMD lanes):
+        /// about 3× the scalar loop. Float is ample here: P itself is stored in Float, and the sum per
+        /// point is accumulated in lanes and finished in Double.
+        @inline(__always)
+        static func addVectorised(_ rows: Range<Int>, dimensions d: Int, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Float>,
+                                  _ g: UnsafeMutablePointer<Double>, _ exaggeration: Float) {
+            let (start, columns, values) = (p.start, p.columns, p.values)
+            let three = d == 3
+            for i in rows {
+                let base = y + d * i
+                let (xi, yi) = (SIMD8<Float>(repeating: base[0]), SIMD8<Float>(repeating: base[1]))
+                let zi = SIMD8<Float>(repeating: three ? base[2] : 0)
+                var (fx, fy, fz) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                var e = start[i]
+                let end = start[i + 1]
+                while e + 8 <= end {
+                    var xj = SIMD8<Float>(), yj = SIMD8<Float>(), zj = SIMD8<Float>()
+                    for l in 0..<8 {
+                        let other = y + d * Int(columns[e + l])
+                        xj[l] = other[0]
+                        yj[l] = other[1]
+                        if three { zj[l] = other[2] }
+                    }
+                    let (dx, dy, dz) = (xi - xj, yi - yj, zi - zj)
+                    let w = 1 / (1 + dx * dx + dy * dy + dz * dz)
+                    let strength = UnsafeRawPointer(values + e).loadUnaligned(as: SIMD8<Float>.self) * w * exaggeration
+                    fx += strength * dx
+                    fy += strength * dy
+                    fz += strength * dz
+                    e += 8
+                }
+                var (sx, sy, sz) = (Double(fx.sum()), Double(fy.sum()), Double(fz.sum()))
+                while e < end {
+                    let other = y + d * Int(columns[e])
+                    let (dx, dy) = (base[0] - other[0], base[1] - other[1])
+                    let dz = three ? base[2] - other[2] : 0
+                    let strength = values[e] * exaggeration / (1 + dx * dx + dy * dy + dz * dz)
+                    sx += Double(strength * dx)
+                    sy += Double(strength * dy)
+                    sz += Double(strength * dz)
+                    e += 1
+                }
+                g[d * i] += sx
+                g[d * i + 1] += sy
+                if three { g[d * i + 2] += sz }
             }
         }
-        return kl
+
+        /// Any number of dimensions.
+        static func addAny(_ rows: Range<Int>, _ d: Int, _ p: SparseAffinities.Rows, _ y: UnsafePointer<Double>,
+                           _ g: UnsafeMutablePointer<Double>, _ exaggeration: Double, _ klTerms: Bool) -> Double {
+            let (start, columns, values) = (p.start, p.columns, p.values)
+            var kl = 0.0
+            var force = [Double](repeating: 0, count: d)
+            force.withUnsafeMutableBufferPointer { f in
+                for i in rows {
+                    let yi = y + i * d
+                    for k in 0..<d { f[k] = 0 }
+                    for e in start[i]..<start[i + 1] {
+                        let yj = y + Int(columns[e]) * d
+                        var distance = 0.0
+                        for k in 0..<d { let t = yi[k] - yj[k]; distance += t * t }
+                        let w = 1 / (1 + distance)
+                        let pij = Double(values[e])
+                        let strength = pij * exaggeration * w
+                        for k in 0..<d { f[k] += strength * (yi[k] - yj[k]) }
+                        if klTerms && pij > 0 { kl += pij * log(pij / w) }
+                    }
+                    for k in 0..<d { g[i * d + k] += f[k] }
+                }
+            }
+            return kl
+        }
     }
 }
 
@@ -246,11 +248,14 @@ public struct ExactRepulsion: RepulsiveForces {
     }
 }
 
-/// The exact KL divergence KL(P‖Q) = Σ pᵢⱼ log(pᵢⱼ / qᵢⱼ) of an embedding (O(N²) for Z).
-public func klDivergence(_ p: SparseAffinities, _ y: Embedding) -> Double {
-    var forces = [Double](repeating: 0, count: y.count * y.dimensions)
-    var exact = ExactRepulsion()
-    let z = exact.compute(y, into: &forces)
-    var scratch = [Double](repeating: 0, count: y.count * y.dimensions)
-    return Attraction.add(p, y, exaggeration: 1, to: &scratch, klTerms: true) + log(z)
+extension KLDivergence {
+    /// KL(P‖Q) = Σ pᵢⱼ log(pᵢⱼ / qᵢⱼ) of the map `y` with the exact Z (O(N²)): the reference value the
+    /// approximations' estimates are checked against, and the final value for maps of up to 20,000 points.
+    public static func exact(_ p: SparseAffinities, _ y: Embedding) -> Double {
+        var forces = [Double](repeating: 0, count: y.count * y.dimensions)
+        var exact = ExactRepulsion()
+        let z = exact.compute(y, into: &forces)
+        var scratch = [Double](repeating: 0, count: y.count * y.dimensions)
+        return Attraction.add(p, y, exaggeration: 1, to: &scratch, klTerms: true) + log(z)
+    }
 }

@@ -109,7 +109,7 @@ public struct TSNE: Sendable {
         let trace = try descent.run(&objective, from: &y, progress: progress)
         // The final KL with the exact Z where that is affordable; else the method's last estimate.
         let exact = n <= 20_000
-        let finalKL = Profile.section("t-SNE final KL") { exact ? klDivergence(p, y) : (trace.lastValue ?? .nan) }
+        let finalKL = Profile.section("t-SNE final KL") { exact ? KLDivergence.exact(p, y) : (trace.lastValue ?? .nan) }
         let rates = phases.map(\.learningRate).reduce(into: [Double]()) { if $0.last != $1 { $0.append($1) } }
         return Optimisation(embedding: y, trace: trace, learningRates: rates, finalKL: finalKL, klExact: exact)
     }

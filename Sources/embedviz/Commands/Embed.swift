@@ -71,7 +71,7 @@ struct Embed: ParsableCommand {
         }
         // Before anything is written: the model takes 28×28 images, and the outputs must fit in memory.
         try Evaluation.validate(images, layer: layer, source: try MNIST.path(of: split.imagesFile, in: data.data))
-        try createDirectory(out)
+        try OutputFile.createDirectory(out)
         let start = Date()
         var result = try NoisyEmbeddings(model: model, data: images, noise: noise, noiseSeed: noiseSeed, layer: layer)
         if let chosen { result.metadata.index = chosen }  // the index in the split, not in the subset
