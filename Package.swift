@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // EmbedViz: see what a model's feature vectors look like, and which inputs don't belong.
 // Layout and data flow: README.md ("Architecture"). Every module knows only the ones before it:
-// COpenBLAS/CZlib → Linalg → Datasets → NeuralNet / Projection → Plot → embedviz (CLI).
+// COpenBLAS/CZlib → Linalg → Datasets → NeuralNet / Projection → Plot → Report → Study → embedviz (CLI).
 import PackageDescription
 
 // Numeric modules are optimised in every configuration: release with -Ounchecked (10–15% on scalar
@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Projection", targets: ["Projection"]),
         .library(name: "Plot", targets: ["Plot"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "Study", targets: ["Study"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see blas_core.c).
         .target(name: "CSupport", dependencies: ["COpenBLAS"]),
+        // hnswlib (header-only C++, Debian libhnswlib-dev) behind a plain C interface: approximate kNN.
+        .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Library modules
         .target(
@@ -45,29 +48,38 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Datasets", dependencies: ["Linalg", "CZlib"], swiftSettings: optimised),
         .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
-        .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW"], swiftSettings: optimised),
+        .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW", "CHNSW"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),
-        .target(name: "Report", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
-        .target(name: "EmbedViz", dependencies: ["Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report"],
+        // Explorer, report document, TensorBoard projector files (its sprite is a Plot image atlas).
+        .target(name: "Report", dependencies: ["Linalg", "Datasets", "Plot"], swiftSettings: optimised),
+        // The study as stages that return values: train/embed (the tutorial) → project → measure → draw → report.
+        .target(name: "Study", dependencies: ["Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report"],
+                swiftSettings: optimised),
+        // Umbrella for library users: re-exports only.
+        .target(name: "EmbedViz", dependencies: ["Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report", "Study"],
                 swiftSettings: optimised),
 
         // MARK: Command-line tool
         .executableTarget(
             name: "embedviz",
             dependencies: [
-                "Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report", "EmbedViz",
+                "Linalg", "Datasets", "NeuralNet", "Projection", "Plot", "Report", "Study", "EmbedViz",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
 
         // MARK: Tests
-        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "ProjectionTests", dependencies: ["Projection"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        // Helpers the test targets share (scratch directories, seeded test data, format writers and
+        // readers, comparisons), as swift-numerics' `_TestSupport`. Not a product.
+        .target(name: "TestSupport", dependencies: ["Linalg", "Datasets", "CZlib"], path: "Tests/TestSupport"),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Linalg", "Datasets", "NeuralNet", "Projection", "TestSupport"]),
         // End-to-end tests of the command-line tool (they run the built `embedviz`).
-        .testTarget(name: "CLITests", dependencies: ["embedviz", "Linalg", "Datasets", "NeuralNet", "Projection"]),
+        .testTarget(name: "CLITests", dependencies: ["embedviz", "Linalg", "Datasets", "NeuralNet", "Projection", "TestSupport"]),
     ]
 )

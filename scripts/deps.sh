@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what EmbedViz builds and runs with, and only what is missing:
-#   C libraries (Debian packages): OpenBLAS + LAPACKE, zlib, cairo (+ fonts), FFTW (single precision);
+#   C libraries (Debian packages): OpenBLAS + LAPACKE, zlib, cairo (+ fonts), FFTW (single precision),
+#   hnswlib (header-only C++, approximate nearest neighbours);
 #   Chromium (headless, to check the HTML explorer in a real browser in the tests);
 #   Python 3 with NumPy (for the MNIST data step and the fixture checks in the tests).
 # Uses sudo when not root. Safe to run repeatedly: when everything is present it only checks.
 set -euo pipefail
 
 modules=(openblas lapacke zlib cairo fftw3f)
-packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libfftw3-dev fonts-dejavu-core chromium)
+packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libfftw3-dev libhnswlib-dev fonts-dejavu-core chromium)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -21,6 +22,7 @@ if [ ${#missing[@]} -eq 0 ]; then
     done
 fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -f /usr/include/hnswlib/hnswlib.h ] || missing+=(libhnswlib-dev)  # header-only: no pkg-config module
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the HTML explorer's browser test
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -31,6 +33,7 @@ fi
 for m in "${modules[@]}"; do
     pkg-config --exists "$m" || { echo "deps: pkg-config still cannot find $m after installing" >&2; exit 2; }
 done
+[ -f /usr/include/hnswlib/hnswlib.h ] || { echo "deps: /usr/include/hnswlib/hnswlib.h still missing after installing libhnswlib-dev" >&2; exit 2; }
 
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null 2>&1; then
@@ -43,4 +46,4 @@ if ! "$python" -c "import numpy" >/dev/null 2>&1; then
     "$python" -m pip install --quiet numpy 2>/dev/null \
         || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy >/dev/null
 fi
-echo "deps: ok ($(pkg-config --modversion openblas) OpenBLAS, LAPACKE $(pkg-config --modversion lapacke), cairo $(pkg-config --modversion cairo), FFTW $(pkg-config --modversion fftw3f), NumPy $("$python" -c 'import numpy; print(numpy.__version__)'))" >&2
+echo "deps: ok ($(pkg-config --modversion openblas) OpenBLAS, LAPACKE $(pkg-config --modversion lapacke), cairo $(pkg-config --modversion cairo), FFTW $(pkg-config --modversion fftw3f), hnswlib $(dpkg-query -W -f='${Version}' libhnswlib-dev 2>/dev/null || echo '?'), NumPy $("$python" -c 'import numpy; print(numpy.__version__)'))" >&2

@@ -15,84 +15,88 @@ struct BadInput: CustomStringConvertible, Sendable {
     var description: String { name }
 }
 
+/// tinyMNIST in `d/data` with its test-images file (the path given to `edit`) changed, and the
+/// arguments of `embed --random-weights` on it (output d/OUT).
+func embedOnTinyMNIST(_ d: String, editingTestImages edit: (String) -> Void) -> [String] {
+    tinyMNIST(d + "/data")
+    edit(d + "/data/t10k-images-idx3-ubyte")
+    return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+}
+
+/// Writes the input `d/<file>` (`write` is given its path) and returns the arguments of `command`
+/// on it with the output d/OUT, then `options`.
+func onInput(_ command: String, _ d: String, _ file: String, _ options: [String] = [], writing write: (String) -> Void) -> [String] {
+    write(d + "/" + file)
+    return [command, "--input", d + "/" + file, "--output", d + "/OUT"] + options
+}
+
 let badInputs: [BadInput] = [
     BadInput(name: "truncated IDX", setup: { d in
-        tinyMNIST(d + "/data")
-        let full = idx([40, 28, 28], Array(repeating: 7, count: 40 * 784))
-        write(Array(full.prefix(1000)), d + "/data/t10k-images-idx3-ubyte")
-        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+        embedOnTinyMNIST(d) { path in
+            let full = idx([40, 28, 28], Array(repeating: 7, count: 40 * 784))
+            write(Array(full.prefix(1000)), path)
+        }
     }, message: "truncated: the header promises 40×28×28 uint8 elements"),
     BadInput(name: "truncated gzip IDX", setup: { d in
-        tinyMNIST(d + "/data")
-        let path = d + "/data/t10k-images-idx3-ubyte"
-        runProcess("/bin/gzip", [path])
-        let gz = try! Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
-        write(Array(gz.prefix(gz.count / 2)), path + ".gz")
-        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+        embedOnTinyMNIST(d) { path in
+            runProcess("/bin/gzip", [path])
+            let gz = try! Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
+            write(Array(gz.prefix(gz.count / 2)), path + ".gz")
+        }
     }, message: "t10k-images-idx3-ubyte.gz"),
     BadInput(name: "IDX with the wrong magic", setup: { d in
-        tinyMNIST(d + "/data")
-        write([0x1f, 0x00, 8, 3] + Array(repeating: 0, count: 40), d + "/data/t10k-images-idx3-ubyte")
-        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+        embedOnTinyMNIST(d) { write([0x1f, 0x00, 8, 3] + Array(repeating: 0, count: 40), $0) }
     }, message: "not an IDX file: it starts with bytes 0x1F 0x00"),
     BadInput(name: "IDX with overflowing dimensions", setup: { d in
-        tinyMNIST(d + "/data")
-        write(idx([0xFFFF_FFFF, 0xFFFF_FFFF, 28], []), d + "/data/t10k-images-idx3-ubyte")
-        return ["embed", "--random-weights", "--data", d + "/data", "--out", d + "/OUT"]
+        embedOnTinyMNIST(d) { write(idx([0xFFFF_FFFF, 0xFFFF_FFFF, 28], []), $0) }
     }, message: "describe more data than any real file holds"),
     BadInput(name: "NPY with an unsupported dtype", setup: { d in
-        write(npyHeader(descr: "<c8", shape: [3]) + Array(repeating: 0, count: 24), d + "/in.npy")
-        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+        onInput("pca", d, "in.npy") { write(npyHeader(descr: "<c8", shape: [3]) + Array(repeating: 0, count: 24), $0) }
     }, message: "unsupported dtype '<c8'"),
     BadInput(name: "NPY whose header lies about the shape", setup: { d in
-        npy(10, 3, d + "/in.npy") { i, j in Float(i + j) }
-        let bytes = try! Data(contentsOf: URL(fileURLWithPath: d + "/in.npy"))
-        write(Array(bytes.dropLast(12)), d + "/in.npy")
-        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+        onInput("pca", d, "in.npy") { path in
+            npy(10, 3, path) { i, j in Float(i + j) }
+            let bytes = try! Data(contentsOf: URL(fileURLWithPath: path))
+            write(Array(bytes.dropLast(12)), path)
+        }
     }, message: "the header says shape (10, 3)"),
     BadInput(name: "NPY object array", setup: { d in
-        write(npyHeader(descr: "|O", shape: [2]) + Array(repeating: 0, count: 16), d + "/in.npy")
-        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+        onInput("pca", d, "in.npy") { write(npyHeader(descr: "|O", shape: [2]) + Array(repeating: 0, count: 16), $0) }
     }, message: "object arrays are not supported"),
     BadInput(name: "ragged CSV", setup: { d in
-        write("1,2,3\n4,5,6\n7,8\n", d + "/in.csv")
-        return ["pca", "--input", d + "/in.csv", "--output", d + "/OUT"]
+        onInput("pca", d, "in.csv") { write("1,2,3\n4,5,6\n7,8\n", $0) }
     }, message: "line 3 has 2 fields, expected 3"),
     BadInput(name: "non-numeric CSV", setup: { d in
-        write("1,2,3\n4,five,6\n7,8,9\n", d + "/in.csv")
-        return ["pca", "--input", d + "/in.csv", "--output", d + "/OUT"]
+        onInput("pca", d, "in.csv") { write("1,2,3\n4,five,6\n7,8,9\n", $0) }
     }, message: "line 2, column 2: 'five' is not a number"),
     BadInput(name: "NaN in an NPY input", setup: { d in
-        npy(6, 3, d + "/in.npy") { i, j in i == 4 && j == 2 ? .nan : Float(i * j) }
-        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--perplexity", "1"]
+        onInput("tsne", d, "in.npy", ["--perplexity", "1"]) { npy(6, 3, $0) { i, j in i == 4 && j == 2 ? .nan : Float(i * j) } }
     }, message: "row 4, column 2 (0-based) is nan"),
     BadInput(name: "Inf in a CSV input", setup: { d in
-        write("1,2\n3,inf\n5,6\n", d + "/in.csv")
-        return ["pca", "--input", d + "/in.csv", "--output", d + "/OUT"]
+        onInput("pca", d, "in.csv") { write("1,2\n3,inf\n5,6\n", $0) }
     }, message: "line 2, column 2 is inf"),
     BadInput(name: "fewer points than the perplexity allows", setup: { d in
-        npy(50, 4, d + "/in.npy") { i, j in Float((i * 7 + j * 3) % 11) }
-        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT"]
+        onInput("tsne", d, "in.npy") { npy(50, 4, $0) { i, j in Float((i * 7 + j * 3) % 11) } }
     }, message: "perplexity 30.0 is too large for 50 points (3·perplexity neighbours are needed); the maximum is 16"),
     BadInput(name: "only duplicate points", setup: { d in
-        npy(40, 3, d + "/in.npy") { _, j in Float(j) }
-        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--perplexity", "5"]
+        onInput("tsne", d, "in.npy", ["--perplexity", "5"]) { npy(40, 3, $0) { _, j in Float(j) } }
     }, message: "all 40 points are identical"),
     BadInput(name: "only constant columns for PCA", setup: { d in
-        npy(20, 3, d + "/in.npy") { _, j in Float(j) * 2 }
-        return ["pca", "--input", d + "/in.npy", "--output", d + "/OUT"]
+        onInput("pca", d, "in.npy") { npy(20, 3, $0) { _, j in Float(j) * 2 } }
     }, message: "the data has no variance"),
     BadInput(name: "more components than min(N, D)", setup: { d in
         npy(20, 3, d + "/in.npy") { i, j in Float(i * j % 5) }
         return ["pca", "--input", d + "/in.npy", "--components", "4", "--output", d + "/OUT"]
     }, message: "cannot compute 4 components of a 20×3 matrix; at most min(N, D) = 3"),
     BadInput(name: "Barnes–Hut in 4 dimensions", setup: { d in
-        npy(40, 3, d + "/in.npy") { i, j in Float((i * 13 + j * 7) % 17) }
-        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--dimensions", "4", "--method", "bh", "--perplexity", "5"]
+        onInput("tsne", d, "in.npy", ["--dimensions", "4", "--method", "bh", "--perplexity", "5"]) { path in
+            npy(40, 3, path) { i, j in Float((i * 13 + j * 7) % 17) }
+        }
     }, message: "Barnes–Hut t-SNE supports 2 or 3 dimensions, not 4; use --method exact"),
     BadInput(name: "FFT interpolation in 3 dimensions", setup: { d in
-        npy(40, 3, d + "/in.npy") { i, j in Float((i * 13 + j * 7) % 17) }
-        return ["tsne", "--input", d + "/in.npy", "--output", d + "/OUT", "--dimensions", "3", "--method", "fft", "--perplexity", "5"]
+        onInput("tsne", d, "in.npy", ["--dimensions", "3", "--method", "fft", "--perplexity", "5"]) { path in
+            npy(40, 3, path) { i, j in Float((i * 13 + j * 7) % 17) }
+        }
     }, message: "FFT-interpolation t-SNE supports 1 or 2 dimensions, not 3; use --method bh"),
     BadInput(name: "truncated checkpoint", setup: { d in
         tinyCheckpoint(d) { bytes in bytes.removeLast(bytes.count - bytes.count / 2) }
@@ -160,10 +164,7 @@ func tinyCheckpoint(_ d: String, edit: (inout [UInt8]) -> Void) {
 @Suite struct BadInputTests {
     @Test("bad input: non-zero exit, one error line naming the file and the problem, no output left", arguments: badInputs)
     func badInput(_ c: BadInput) {
-        let d = scratchDirectory()
-        let arguments = c.setup(d)
-        let before = listing(d)
-        let result = embedviz(arguments)
+        let (d, before, result) = runInScratch(c.setup)
         #expect(result.status == c.exitCode, "exit \(result.status): \(result.stderr)")
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
         #expect(lines.count == 1 && lines[0].hasPrefix("error: "), "stderr: \(result.stderr)")

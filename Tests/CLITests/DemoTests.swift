@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `embedviz demo --quick` end to end: every stage runs and the report, figures and explorers exist.
@@ -10,7 +11,7 @@ import Testing
 
     @Test("demo --quick writes the report, every figure and the explorers, and leaves no temporary file")
     func quickDemo() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         let data = Self.realData ? "data/mnist" : d + "/data"
         if !Self.realData { tinyMNIST(data, train: 3_500, test: 2_000) }
         let result = embedviz(["demo", "--quick", "--data", data, "--out", d + "/demo", "--json", d + "/summary.json",
@@ -35,13 +36,13 @@ import Testing
         #expect(report.contains("quick version"))
         let embedded = report.components(separatedBy: "data:image/png;base64,").count - 1
         #expect(embedded >= 10, "only \(embedded) figures embedded in the report")
-        let figures = contents(d + "/demo/figures").filter { $0.hasSuffix(".png") }
+        let figures = listing(d + "/demo/figures").filter { $0.hasSuffix(".png") }
         #expect(figures.count >= 10)
         for name in figures {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: d + "/demo/figures/" + name))
             #expect(bytes.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "\(name) is not a PNG")
         }
-        let explorers = contents(d + "/demo").filter { $0.hasPrefix("explorer-") && $0.hasSuffix(".html") }
+        let explorers = listing(d + "/demo").filter { $0.hasPrefix("explorer-") && $0.hasSuffix(".html") }
         #expect(!explorers.isEmpty)
 
         let leftovers = FileManager.default.enumerator(atPath: d)!.compactMap { $0 as? String }.filter { $0.contains(".tmp-") }

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import TestSupport
 import Testing
 @testable import embedviz
 
@@ -91,7 +92,7 @@ import Testing
 
     @Test("end to end: raw float32 without a shape names --shape, streamed NPY names --output-format")
     func endToEnd() {
-        let d = scratch()
+        let d = scratchDirectory()
         write(Array(repeating: 0, count: 48), d + "/x.f32")
         let shape = embedviz(["pca", "--input", d + "/x.f32", "--output", d + "/OUT.npy"])
         #expect(shape.status == 1)

@@ -1,5 +1,5 @@
-import CZlib
 import Foundation
+import TestSupport
 import Testing
 
 /// `embed --sample` writes its images in row order with the split's indices in `metadata.index`;
@@ -8,7 +8,7 @@ import Testing
 @Suite struct ExplorerSampleTests {
     @Test("embed --sample output works with plot --explorer: the tile of row r is row r's image")
     func sampledEmbeddingInTheExplorer() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: d) }
         tinyMNIST(d + "/mnist")
         let embed = embedviz(["embed", "--random-weights", "--data", d + "/mnist", "--split", "train", "--sample", "20",
@@ -39,7 +39,8 @@ import Testing
         let prefix = "data:image/png;base64,"
         try #require(uri.hasPrefix(prefix) && tile == 28)
         let png = try #require(Data(base64Encoded: String(uri.dropFirst(prefix.count))))
-        let sheet = try #require(greyPNG([UInt8](png)))
+        let sheet = try #require(decodePNG([UInt8](png)))
+        try #require(sheet.channels == 1, "the sprite sheet is greyscale")
 
         // The images file embed wrote (row order), and the split it sampled (noise 0: unchanged images).
         let rows = imagePayload(d + "/e/images-idx3-ubyte", count: 20)
@@ -61,49 +62,5 @@ import Testing
         let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
         #expect(bytes.count == 16 + count * 784 && bytes.prefix(4) == [0, 0, 8, 3], "\(path)")
         return Array(bytes.dropFirst(16))
-    }
-
-    /// The pixels of a non-interlaced 8-bit greyscale PNG (any filter), or nil.
-    private func greyPNG(_ bytes: [UInt8]) -> (pixels: [UInt8], width: Int, height: Int)? {
-        guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { return nil }
-        func uint32(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
-        var offset = 8, header: [UInt8] = [], compressed: [UInt8] = []
-        while offset + 12 <= bytes.count {
-            let length = uint32(offset)
-            guard offset + 12 + length <= bytes.count else { return nil }
-            let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
-            let body = Array(bytes[(offset + 8)..<(offset + 8 + length)])
-            if type == "IHDR" { header = body } else if type == "IDAT" { compressed += body }
-            offset += 12 + length
-        }
-        guard header.count == 13, header[8] == 8, header[9] == 0, header[12] == 0 else { return nil }
-        let width = header[0..<4].reduce(0) { $0 << 8 | Int($1) }, height = header[4..<8].reduce(0) { $0 << 8 | Int($1) }
-        var length = uLongf(height * (width + 1))
-        var raw = [UInt8](repeating: 0, count: Int(length))
-        guard uncompress(&raw, &length, compressed, uLong(compressed.count)) == Z_OK, Int(length) == raw.count else { return nil }
-        var pixels = [UInt8](repeating: 0, count: width * height)
-        for y in 0..<height {
-            let filter = raw[y * (width + 1)]
-            for x in 0..<width {
-                let value = raw[y * (width + 1) + 1 + x]
-                let a = x > 0 ? Int(pixels[y * width + x - 1]) : 0
-                let b = y > 0 ? Int(pixels[(y - 1) * width + x]) : 0
-                let c = x > 0 && y > 0 ? Int(pixels[(y - 1) * width + x - 1]) : 0
-                let predictor: Int
-                switch filter {
-                case 0: predictor = 0
-                case 1: predictor = a
-                case 2: predictor = b
-                case 3: predictor = (a + b) / 2
-                case 4:
-                    let p = a + b - c
-                    let (pa, pb, pc) = (abs(p - a), abs(p - b), abs(p - c))
-                    predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c
-                default: return nil
-                }
-                pixels[y * width + x] = value &+ UInt8(truncatingIfNeeded: predictor)
-            }
-        }
-        return (pixels, width, height)
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ExportTests {
     @Test("export projector: tensors without header, metadata header only for several columns, square sprite, config")
     func projector() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         tinyMNIST(d + "/data", train: 64, test: 40)
         #expect(embedviz(["embed", "--random-weights", "--data", d + "/data", "--noise", "5", "--out", d + "/e", "--quiet"]).status == 0)
         let result = embedviz(["export", "projector", "--embeddings", d + "/e/embeddings.npy", "--metadata", d + "/e/metadata.tsv",

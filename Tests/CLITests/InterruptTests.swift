@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TestSupport
 import Testing
 
 @Suite struct InterruptTests {
@@ -8,7 +9,7 @@ import Testing
     @Test("SIGINT during training saves last.ckpt; --resume reaches the uninterrupted run's weights bit for bit",
           arguments: [SIGINT, SIGTERM])
     func interruptAndResume(_ signal: Int32) throws {
-        let d = scratch()
+        let d = scratchDirectory()
         tinyMNIST(d + "/data", train: 600, test: 40)
         let common = ["--data", d + "/data", "--epochs", "15", "--train-size", "500", "--validation-size", "100",
                       "--threads", "2", "--seed", "9", "--quiet"]
@@ -29,7 +30,7 @@ import Testing
         #expect(process.terminationStatus == 130)
         let saved = try CheckpointFile.read(d + "/interrupted/last.ckpt")
         #expect(saved.state.epoch < 15, "training had already finished; the interrupt came too late")
-        #expect(!contents(d + "/interrupted").contains { $0.contains(".tmp-") }, "a temporary file was left behind")
+        #expect(!listing(d + "/interrupted").contains { $0.contains(".tmp-") }, "a temporary file was left behind")
 
         #expect(embedviz(["train", "--out", d + "/interrupted", "--resume"] + common).status == 0)
         let straight = try CheckpointFile.read(d + "/straight/last.ckpt")

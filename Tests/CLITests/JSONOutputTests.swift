@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TestSupport
 import Testing
 
 /// `--json PATH|-` on every subcommand: with `-`, stdout carries the JSON object alone (human lines
@@ -20,7 +21,7 @@ import Testing
         var partial: String { root + "/part.npz" }
 
         init() {
-            root = scratch()
+            root = scratchDirectory()
             tinyMNIST(root + "/data", train: 64, test: 40)
             let steps: [[String]] = [
                 ["train", "--data", root + "/data", "--out", root + "/run", "--epochs", "1", "--train-size", "48",
@@ -75,7 +76,7 @@ import Testing
     @Test("--json - prints one JSON object with snake_case keys on stdout and the human lines on stderr",
           arguments: subcommands)
     func jsonOnStdout(_ name: String) throws {
-        let result = embedviz(Self.arguments(name, Self.fixture, out: scratch()) + ["--json", "-"])
+        let result = embedviz(Self.arguments(name, Self.fixture, out: scratchDirectory()) + ["--json", "-"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try jsonObject(result.stdout), "stdout is not one JSON object: \(result.stdout)")
         #expect(!object.isEmpty)
@@ -86,7 +87,7 @@ import Testing
 
     @Test("--json PATH writes the summary to the file; stdout keeps the human lines", arguments: subcommands)
     func jsonToFile(_ name: String) throws {
-        let out = scratch()
+        let out = scratchDirectory()
         let result = embedviz(Self.arguments(name, Self.fixture, out: out) + ["--json", out + "/summary.json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try jsonObject(String(contentsOfFile: out + "/summary.json", encoding: .utf8)))
@@ -97,7 +98,7 @@ import Testing
     @Test("the summaries carry the key figures: rows, columns, output paths, timings")
     func keyFigures() throws {
         let f = Self.fixture
-        let out = scratch()
+        let out = scratchDirectory()
         let transform = try #require(try jsonObject(embedviz(Self.arguments("pca transform", f, out: out) + ["--json", "-"]).stdout))
         #expect(transform["rows"] as? Int == 40 && transform["columns"] as? Int == 3)
         #expect(transform["output"] as? String == out + "/t.npy" && transform["seconds"] is Double)
@@ -144,7 +145,7 @@ import Testing
 
     @Test("a metrics.json of an earlier version (camelCase keys) still plots")
     func legacyMetrics() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         write("""
             {"bestEpoch": 2, "epochs": [
               {"epoch": 1, "trainLoss": 1.5, "trainAccuracy": 0.5, "validationLoss": 1.2, "validationAccuracy": 0.6, "seconds": 3, "imagesPerSecond": 900},
@@ -158,7 +159,7 @@ import Testing
 
     @Test("demo --quick --json -: only the summary on stdout; it, summary.json, the run records and metrics.json in snake_case")
     func demo() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         tinyMNIST(d + "/data", train: 3_500, test: 2_000)  // the quick demo's minimum
         let result = embedviz(["demo", "--quick", "--data", d + "/data", "--out", d + "/demo", "--json", "-"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -186,7 +187,7 @@ import Testing
 
     @Test("info --verify --json - exits non-zero when a checksum fails, after writing the summary")
     func verifyFails() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         tinyMNIST(d, train: 16, test: 8)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: d + "/t10k-labels-idx1-ubyte"))
         try handle.seekToEnd()

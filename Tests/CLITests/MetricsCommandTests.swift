@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `embedviz metrics` on constructed data whose answers are known.
@@ -41,7 +42,7 @@ import Testing
 
     @Test("scattered outliers: both detectors find all 12; the table ranks them first")
     func scattered() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         dataset(d, groupedOutliers: false)
         let result = embedviz(["metrics", "--input", d + "/x.npy", "--metadata", d + "/meta.tsv", "--json", "-", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -55,7 +56,7 @@ import Testing
 
     @Test("outliers grouped at one point hide from the within-set score, not from a reference set")
     func grouped() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         dataset(d, groupedOutliers: true)
         let within = try summary(embedviz(["metrics", "--input", d + "/x.npy", "--metadata", d + "/meta.tsv", "--json", "-"]))
         #expect(precision(within, detector: 0) < 0.5)
@@ -67,7 +68,7 @@ import Testing
 
     @Test("projection quality: a map that keeps the clusters scores high; the table is printed")
     func projection() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         dataset(d, groupedOutliers: true)
         let result = embedviz(["metrics", "--input", d + "/x.npy", "--projection", d + "/map.npy", "--metadata", d + "/meta.tsv",
                                "--json", d + "/m.json", "--scores", d + "/scores.csv"])
@@ -88,7 +89,7 @@ import Testing
 
     @Test("mismatched inputs fail with the file named, and leave no scores file")
     func mismatch() {
-        let d = scratch()
+        let d = scratchDirectory()
         dataset(d, groupedOutliers: false)
         let result = embedviz(["metrics", "--input", d + "/reference.npy", "--metadata", d + "/meta.tsv", "--scores", d + "/s.npy"])
         #expect(result.status == 1)

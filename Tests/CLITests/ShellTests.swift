@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end tests of the shell paths: stdin/stdout, every format, streaming commands, sharding.
@@ -19,7 +20,7 @@ import Testing
 
     @Test("pca fit from stdin, pca transform stdin → stdout (CSV), equal to the one-shot pca")
     func pcaStreams() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         let csv = csvMatrix(500)
         write(csv, d + "/x.csv")
         let fit = embedviz(["pca", "fit", "--input", "-", "--format", "csv", "--components", "2", "--model", d + "/m.npz", "--quiet"],
@@ -37,7 +38,7 @@ import Testing
 
     @Test("raw float32 in and out through pipes, with --shape")
     func rawFloat32() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         npy(300, 6, d + "/x.npy") { i, j in Float((i * (j + 3)) % 17) + Float(j) }
         #expect(embedviz(["pca", "fit", "--input", d + "/x.npy", "--components", "3", "--model", d + "/m.npz", "--quiet"]).status == 0)
         // NPY → raw f32 on stdout → back in through stdin with --shape.
@@ -60,7 +61,7 @@ import Testing
 
     @Test("t-SNE writes CSV to stdout; the JSON summary then goes to stderr")
     func tsneStdout() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         write(csvMatrix(120), d + "/x.csv")
         let result = embedviz(["tsne", "--input", d + "/x.csv", "--perplexity", "10", "--iterations", "150", "--output", "-",
                                "--json", "-", "--quiet"])
@@ -72,7 +73,7 @@ import Testing
 
     @Test("t-SNE transform places new rows streamed from stdin")
     func tsneTransform() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         write(csvMatrix(300), d + "/x.csv")
         #expect(embedviz(["tsne", "--input", d + "/x.csv", "--perplexity", "15", "--iterations", "250", "--output", d + "/y.npy",
                           "--quiet"]).status == 0)
@@ -87,7 +88,7 @@ import Testing
     /// `pca transform` per shard; the merged model equals the single-process fit.
     @Test("sharded PCA in separate processes equals the single-process fit")
     func shardedPCA() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         let shards = [csvMatrix(400), csvMatrix(250, offset: 400), csvMatrix(350, offset: 650)]
         for (k, shard) in shards.enumerated() { write(shard, d + "/shard\(k).csv") }
         write(shards.joined(), d + "/all.csv")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Ctrl-C and SIGTERM as the README promises: the first finishes the step in flight, removes the
@@ -73,7 +74,7 @@ import Testing
 
     @Test("pca transform: the first SIGINT stops at the next chunk, exit 130, no output and no temporary file")
     func streamedFirstSignal() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         model(in: d)
         let run = try Running(["pca", "transform", "--model", d + "/m.npz", "--input", "-", "--format", "f32", "--shape", "4",
                                "--chunk-rows", "10", "--output", d + "/out.npy"])
@@ -85,12 +86,12 @@ import Testing
         let status = run.finish()
         #expect(status == 130, "\(run.text)")
         #expect(run.text.contains("error: interrupted"), "\(run.text)")
-        #expect(temporaries(d).isEmpty && !FileManager.default.fileExists(atPath: d + "/out.npy"), "\(contents(d))")
+        #expect(temporaries(d).isEmpty && !FileManager.default.fileExists(atPath: d + "/out.npy"), "\(listing(d))")
     }
 
     @Test("tsne transform: a second SIGTERM while blocked on input exits at once, still without temporaries")
     func streamedSecondSignal() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         npy(60, 4, d + "/ref.npy") { i, j in Float(i % 3) * 10 + Float((i * 5 + j) % 4) }
         npy(60, 2, d + "/map.npy") { i, j in Float(i % 3) * 20 + Float(j) + Float(i % 5) * 0.1 }
         let run = try Running(["tsne", "transform", "--reference", d + "/map.npy", "--reference-input", d + "/ref.npy",
@@ -104,12 +105,12 @@ import Testing
         #expect(run.wait(seconds: 10) { !run.process.isRunning })
         let status = run.finish()
         #expect(status == 130, "\(run.text)")
-        #expect(temporaries(d).isEmpty && !FileManager.default.fileExists(atPath: d + "/new.npy"), "\(contents(d))")
+        #expect(temporaries(d).isEmpty && !FileManager.default.fileExists(atPath: d + "/new.npy"), "\(listing(d))")
     }
 
     @Test("demo: the first SIGINT finishes the step in flight, exits 130 and leaves no temporary file")
     func demoFirstSignal() throws {
-        let d = scratch()
+        let d = scratchDirectory()
         let data = DemoTests.realData ? "data/mnist" : d + "/data"
         if !DemoTests.realData { tinyMNIST(data, train: 3_500, test: 2_000) }
         let run = try Running(["demo", "--quick", "--data", data, "--out", d + "/demo"])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The `embedviz` executable built beside this test bundle.
 let embedvizPath: String = {
@@ -42,42 +43,6 @@ func embedviz(_ arguments: [String], stdin: Data? = nil, environment: [String: S
                          stderr: String(decoding: e, as: UTF8.self))
 }
 
-func scratch() -> String {
-    let path = NSTemporaryDirectory() + "embedviz-cli-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func write(_ bytes: [UInt8], _ path: String) {
-    try! Data(bytes).write(to: URL(fileURLWithPath: path))
-}
-
-func write(_ text: String, _ path: String) {
-    try! Data(text.utf8).write(to: URL(fileURLWithPath: path))
-}
-
-/// Files in a directory, hidden ones (temporaries) included.
-func contents(_ directory: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
-}
-
-/// A float32 C-order .npy file of `rows`×`columns` values from `value(i, j)`.
-func npy(_ rows: Int, _ columns: Int, _ path: String, _ value: (Int, Int) -> Float) {
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
-    let total = (10 + header.utf8.count + 1 + 63) / 64 * 64
-    header += String(repeating: " ", count: total - 10 - header.utf8.count - 1) + "\n"
-    var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8((total - 10) & 0xFF), UInt8((total - 10) >> 8)] + Array(header.utf8)
-    for i in 0..<rows { for j in 0..<columns { withUnsafeBytes(of: value(i, j).bitPattern.littleEndian) { bytes += $0 } } }
-    write(bytes, path)
-}
-
-/// IDX bytes: magic, dimensions, uint8 payload.
-func idx(_ dims: [Int], _ payload: [UInt8], type: UInt8 = 0x08) -> [UInt8] {
-    var bytes: [UInt8] = [0, 0, type, UInt8(dims.count)]
-    for d in dims { bytes += [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
-    return bytes + payload
-}
-
 /// A small dataset in the MNIST layout (random pixels, labels 0–9).
 func tinyMNIST(_ directory: String, train: Int = 64, test: Int = 40) {
     try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -87,4 +52,14 @@ func tinyMNIST(_ directory: String, train: Int = 64, test: Int = 40) {
     write(idx([train], (0..<train).map { UInt8($0 % 10) }), directory + "/train-labels-idx1-ubyte")
     write(idx([test, 28, 28], (0..<(test * 784)).map { _ in byte() }), directory + "/t10k-images-idx3-ubyte")
     write(idx([test], (0..<test).map { UInt8($0 % 10) }), directory + "/t10k-labels-idx1-ubyte")
+}
+
+/// Runs a case's `setup` in a fresh scratch directory, then `embedviz` with the arguments it returns:
+/// the directory, its listing before the run (to check that nothing appeared) and the result.
+func runInScratch(_ setup: (String) -> [String], environment: [String: String] = [:])
+    -> (d: String, before: [String], result: CommandResult) {
+    let d = scratchDirectory()
+    let arguments = setup(d)
+    let before = listing(d)
+    return (d, before, embedviz(arguments, environment: environment))
 }

@@ -46,20 +46,19 @@ func hugeHeaderNPY(_ path: String) {
     runProcess("/bin/gzip", [path])
 }
 
+/// The refusal of `tsne transform` on `transformInputs` with `options` added.
+func transformRefusal(_ name: String, _ options: [String], message: String) -> Refusal {
+    Refusal(name: name, setup: { transformInputs($0) + options }, message: message)
+}
+
 let refusals: [Refusal] = [
     // 1. tsne transform had no validation: divide by zero, negative counts, Int(∞), negative ranges.
-    Refusal(name: "transform: perplexity below 1/3", setup: { transformInputs($0) + ["--perplexity", "0.2"] },
-            message: "at least 1/3 (3·perplexity neighbours), got 0.2 (--perplexity)"),
-    Refusal(name: "transform: NaN perplexity", setup: { transformInputs($0) + ["--perplexity", "nan"] },
-            message: "got nan (--perplexity)"),
-    Refusal(name: "transform: negative perplexity", setup: { transformInputs($0) + ["--perplexity=-1"] },
-            message: "got -1.0 (--perplexity)"),
-    Refusal(name: "transform: infinite perplexity", setup: { transformInputs($0) + ["--perplexity", "inf"] },
-            message: "got inf (--perplexity)"),
-    Refusal(name: "transform: huge perplexity", setup: { transformInputs($0) + ["--perplexity", "1e300"] },
-            message: "the reference has 60 points; perplexity 1e+300 needs more than"),
-    Refusal(name: "transform: negative iterations", setup: { transformInputs($0) + ["--iterations=-5"] },
-            message: "the iterations must be ≥ 0, got -5 (--iterations)"),
+    transformRefusal("transform: perplexity below 1/3", ["--perplexity", "0.2"], message: "at least 1/3 (3·perplexity neighbours), got 0.2 (--perplexity)"),
+    transformRefusal("transform: NaN perplexity", ["--perplexity", "nan"], message: "got nan (--perplexity)"),
+    transformRefusal("transform: negative perplexity", ["--perplexity=-1"], message: "got -1.0 (--perplexity)"),
+    transformRefusal("transform: infinite perplexity", ["--perplexity", "inf"], message: "got inf (--perplexity)"),
+    transformRefusal("transform: huge perplexity", ["--perplexity", "1e300"], message: "the reference has 60 points; perplexity 1e+300 needs more than"),
+    transformRefusal("transform: negative iterations", ["--iterations=-5"], message: "the iterations must be ≥ 0, got -5 (--iterations)"),
     // 1. tsne fit: every Double option finite, θ ≥ 0, huge --dimensions.
     Refusal(name: "fit: perplexity below 1/3 (Barnes–Hut: k = 0)", setup: { fitInput($0, perplexity: "0.2") + ["--method", "bh"] },
             message: "at least 1/3 (3·perplexity neighbours), got 0.2 (--perplexity)"),
@@ -143,10 +142,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
 @Suite struct ValidationTests {
     @Test("arguments that used to trap are refused: exit 1, one error line, no output", arguments: refusals)
     func refused(_ c: Refusal) {
-        let d = scratchDirectory()
-        let arguments = c.setup(d)
-        let before = listing(d)
-        let result = embedviz(arguments, environment: c.environment)
+        let (d, before, result) = runInScratch(c.setup, environment: c.environment)
         expectRefused(result, c.message, in: d, before: before)
         #expect(c.also.isEmpty || result.stderr.contains(c.also), "stderr: \(result.stderr)")
     }

@@ -1,6 +1,7 @@
 @testable import Datasets
 import Foundation
 import Linalg
+import TestSupport
 import Testing
 
 @Suite struct IDXTests {

@@ -1,6 +1,7 @@
 @testable import Datasets
 import Foundation
 import Linalg
+import TestSupport
 import Testing
 
 /// value(k) of make_fixtures.py for element k in C order.

@@ -1,4 +1,5 @@
 import Linalg
+import TestSupport
 import Testing
 
 @Suite struct DistanceTests {

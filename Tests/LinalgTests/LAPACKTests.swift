@@ -1,4 +1,5 @@
 @testable import Linalg
+import TestSupport
 import Testing
 
 @Suite struct LAPACKTests {

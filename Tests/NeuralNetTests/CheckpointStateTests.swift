@@ -54,53 +54,32 @@ import Testing
         "empty generator state", "zero generator state", "negative step", "step = steps", "negative epoch", "epoch > epochs",
         "negative Adam step", "Adam step Int.max", "running counts", "batch size 0",
     ])
-    func refused(_ defect: String) {
+    func refused(_ defect: String) throws {
+        let (edit, expected) = try #require(Self.defects[defect])
         var c = Self.midEpoch()
-        var expected: String
-        switch defect {
-        case "empty generator state":
-            c.state.shuffleGenerator = Self.generator(#"{"state":[]}"#)
-            expected = "shuffle generator"
-        case "zero generator state":
-            c.state.shuffleGenerator = Self.generator(#"{"state":[0,0,0,0]}"#)
-            expected = "shuffle generator"
-        case "negative step":
-            c.state.step = -1
-            expected = "step -1 is outside 0..<1719"
-        case "step = steps":
-            c.state.step = 1719
-            expected = "step 1719 is outside 0..<1719"
-        case "negative epoch":
-            c.state.epoch = -1
-            expected = "epoch -1 is outside 0…3"
-        case "epoch > epochs":
-            c.state.epoch = 4
-            expected = "epoch 4 is outside 0…3"
-        case "negative Adam step":
-            c.optimizer!.step = -1
-            expected = "Adam's step count -1"
-        case "Adam step Int.max":
-            c.optimizer!.step = .max
-            expected = "Adam's step count \(Int.max)"
-        case "running counts":
-            c.state.runningSeen = 7
-            expected = "images seen"
-        default:
-            c.config.batchSize = 0
-            expected = "batch size 0"
-        }
+        edit(&c)
         let text = Self.decoded(c)
         #expect(text.hasPrefix("malformed training state: ") && text.contains(expected) && text.hasSuffix("(c.ckpt)"), "\(text)")
     }
 
+    /// Each defect of `refused`: how it edits the mid-epoch checkpoint and what the refusal must name.
+    static let defects: [String: (edit: @Sendable (inout Checkpoint) -> Void, expected: String)] = [
+        "empty generator state": ({ $0.state.shuffleGenerator = generator(#"{"state":[]}"#) }, "shuffle generator"),
+        "zero generator state": ({ $0.state.shuffleGenerator = generator(#"{"state":[0,0,0,0]}"#) }, "shuffle generator"),
+        "negative step": ({ $0.state.step = -1 }, "step -1 is outside 0..<1719"),
+        "step = steps": ({ $0.state.step = 1719 }, "step 1719 is outside 0..<1719"),
+        "negative epoch": ({ $0.state.epoch = -1 }, "epoch -1 is outside 0…3"),
+        "epoch > epochs": ({ $0.state.epoch = 4 }, "epoch 4 is outside 0…3"),
+        "negative Adam step": ({ $0.optimizer!.step = -1 }, "Adam's step count -1"),
+        "Adam step Int.max": ({ $0.optimizer!.step = .max }, "Adam's step count \(Int.max)"),
+        "running counts": ({ $0.state.runningSeen = 7 }, "images seen"),
+        "batch size 0": ({ $0.config.batchSize = 0 }, "batch size 0"),
+    ]
+
     @Test("Trainer refuses to resume from a checkpoint whose state does not fit its configuration")
     func trainer() throws {
         let data = toyImages(120, seed: 1)
-        var config = TrainingConfig()
-        config.epochs = 2
-        config.trainSize = 100
-        config.validationSize = 20
-        config.batchSize = 10  // 10 steps per epoch
+        let config = tinyConfig(epochs: 2, trainSize: 100, validationSize: 20, batchSize: 10)  // 10 steps per epoch
         func resume(_ edit: (inout Checkpoint) -> Void) -> String {
             var c = Checkpoint(model: TutorialCNN(seed: 1), config: config, state: TrainingState(seed: 1),
                                optimizer: Adam(parameterCount: TutorialCNN.parameterCount))

@@ -21,11 +21,6 @@ func weightedSum(_ y: UnsafePointer<Float>, _ r: [Float]) -> Double {
     return s
 }
 
-func randomArray(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-    var rng = SeededGenerator(seed: seed)
-    return (0..<n).map { _ in rng.uniform(-scale, scale) }
-}
-
 /// Runs `body` with mutable pointers to copies of the arrays (for calling layer functions in tests).
 func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeMutablePointer<Float>]) -> R) -> R {
     let pointers = arrays.map { a -> UnsafeMutablePointer<Float> in

@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 @testable import NeuralNet
+import TestSupport
 import Testing
 
 /// Finite-difference checks of every layer's backward pass, plus hand-computed cases.

@@ -12,6 +12,17 @@ func toyImages(_ count: Int, seed: UInt64) -> LabeledImages {
     return LabeledImages(images: images, labels: labels, height: 28, width: 28)
 }
 
+/// A small training configuration: the defaults with these sizes (batch size and seed as given, or the defaults).
+func tinyConfig(epochs: Int, trainSize: Int, validationSize: Int, batchSize: Int? = nil, seed: UInt64? = nil) -> TrainingConfig {
+    var config = TrainingConfig()
+    config.epochs = epochs
+    config.trainSize = trainSize
+    config.validationSize = validationSize
+    if let batchSize { config.batchSize = batchSize }
+    if let seed { config.seed = seed }
+    return config
+}
+
 @Suite struct ModelTests {
     @Test("the model has the tutorial's 271,702 parameters in PyTorch's tensor shapes")
     func parameterCount() {

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Linalg
 @testable import NeuralNet
+import TestSupport
 import Testing
 
 @Suite struct TrainingTests {
@@ -10,10 +11,7 @@ import Testing
     func learnsMNIST() throws {
         let train = try MNIST.load(.train, from: MNIST.defaultDirectory)
         let test = try MNIST.load(.test, from: MNIST.defaultDirectory)
-        var config = TrainingConfig()
-        config.epochs = 1
-        config.trainSize = 5_000
-        config.validationSize = 500
+        let config = tinyConfig(epochs: 1, trainSize: 5_000, validationSize: 500)
         let trainer = try Trainer(data: train, config: config)
         let metrics = try #require(trainer.trainEpoch())
         #expect(metrics.trainLoss < 0.6 && metrics.validationAccuracy > 0.88)
@@ -25,12 +23,8 @@ import Testing
     @Test("an interrupted run resumed from last.ckpt ends with bit-identical weights")
     func resumeIsExact() throws {
         let data = toyImages(700, seed: 11)
-        var config = TrainingConfig()
-        config.epochs = 2
-        config.trainSize = 600
-        config.validationSize = 100
-        config.seed = 5
-        let dir = NSTemporaryDirectory() + "embedviz-resume-" + UUID().uuidString
+        let config = tinyConfig(epochs: 2, trainSize: 600, validationSize: 100, seed: 5)
+        let dir = scratchDirectory()
         let straight = try TrainingRun(directory: dir + "/straight").train(data: data, config: config)
         // Stop after 7 steps of the second epoch (19 steps per epoch), then resume.
         var polls = 0

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import TestSupport
 import Testing
 @testable import Plot
 

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Linalg
+import TestSupport
 import Testing
 @testable import Plot
 

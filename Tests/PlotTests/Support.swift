@@ -1,5 +1,4 @@
 import CCairo
-import CZlib
 import Foundation
 import Linalg
 @testable import Plot
@@ -83,82 +82,4 @@ func sampleImages(count: Int, noiseEvery: Int = 7, seed: UInt64 = 3) -> (pixels:
         labels.append(digit)
     }
     return (pixels, labels)
-}
-
-/// A fresh scratch directory for one test.
-func scratchDirectory() -> String {
-    let path = NSTemporaryDirectory() + "embedviz-plot-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// The chunks of a PNG: (type, data), or nil when the signature is wrong or a chunk is cut off or
-/// fails its CRC.
-func pngChunks(_ bytes: [UInt8]) -> [(type: String, data: [UInt8])]? {
-    guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { return nil }
-    var chunks: [(String, [UInt8])] = []
-    var offset = 8
-    func uint32(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
-    while offset + 12 <= bytes.count {
-        let length = uint32(offset)
-        guard offset + 12 + length <= bytes.count else { return nil }
-        let type = String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self)
-        let body = Array(bytes[offset + 4..<offset + 8 + length])
-        let crc = body.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
-        guard Int(crc) == uint32(offset + 8 + length) else { return nil }
-        chunks.append((type, Array(body.dropFirst(4))))
-        offset += 12 + length
-    }
-    return offset == bytes.count ? chunks : nil
-}
-
-/// Width and height from a PNG's IHDR.
-func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
-    guard let ihdr = pngChunks(bytes)?.first, ihdr.type == "IHDR", ihdr.data.count == 13 else { return nil }
-    func uint32(_ at: Int) -> Int { ihdr.data[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
-    return (uint32(0), uint32(4))
-}
-
-/// The pixels of a non-interlaced 8-bit PNG (grey, RGB or RGBA; any filter) and its channel count.
-func decodePNG(_ bytes: [UInt8]) -> (pixels: [UInt8], width: Int, height: Int, channels: Int)? {
-    guard let chunks = pngChunks(bytes), let size = pngSize(bytes) else { return nil }
-    let header = chunks[0].data
-    guard header[8] == 8, header[12] == 0 else { return nil }
-    let channels: Int
-    switch header[9] {
-    case 0: channels = 1
-    case 2: channels = 3
-    case 6: channels = 4
-    default: return nil
-    }
-    let compressed = chunks.filter { $0.type == "IDAT" }.flatMap(\.data)
-    let rowBytes = size.width * channels
-    var length = uLongf(size.height * (rowBytes + 1))
-    var raw = [UInt8](repeating: 0, count: Int(length))
-    guard uncompress(&raw, &length, compressed, uLong(compressed.count)) == Z_OK,
-          Int(length) == raw.count else { return nil }
-    var pixels = [UInt8](repeating: 0, count: rowBytes * size.height)
-    for row in 0..<size.height {
-        let filter = raw[row * (rowBytes + 1)]
-        for i in 0..<rowBytes {
-            let x = raw[row * (rowBytes + 1) + 1 + i]
-            let a = i >= channels ? Int(pixels[row * rowBytes + i - channels]) : 0
-            let b = row > 0 ? Int(pixels[(row - 1) * rowBytes + i]) : 0
-            let c = i >= channels && row > 0 ? Int(pixels[(row - 1) * rowBytes + i - channels]) : 0
-            let predictor: Int
-            switch filter {
-            case 0: predictor = 0
-            case 1: predictor = a
-            case 2: predictor = b
-            case 3: predictor = (a + b) / 2
-            case 4:
-                let p = a + b - c
-                let (pa, pb, pc) = (abs(p - a), abs(p - b), abs(p - c))
-                predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c
-            default: return nil
-            }
-            pixels[row * rowBytes + i] = x &+ UInt8(truncatingIfNeeded: predictor)
-        }
-    }
-    return (pixels, size.width, size.height, channels)
 }

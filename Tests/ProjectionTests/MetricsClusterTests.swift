@@ -1,12 +1,13 @@
 import Foundation
 import Linalg
 @testable import Projection
+import TestSupport
 import Testing
 
 @Suite struct MetricsClusterTests {
     @Test("two well-separated blobs: DBSCAN finds 2 clusters, ARI 1, with a given and an automatic ε")
     func twoBlobs() throws {
-        let (x, truth) = metricsBlobs([[0, 0], [30, 0]], perBlob: 300, seed: 31)
+        let (x, truth) = gaussianBlobs([[0, 0], [30, 0]], perBlob: 300, seed: 31)
         for result in [try DBSCAN(epsilon: 1.5, minPoints: 10).fit(x), try DBSCAN.automatic(for: x).fit(x)] {
             #expect(result.clusterCount == 2)
             let clustered = result.labels.indices.filter { result.labels[$0] >= 0 }
@@ -19,7 +20,7 @@ import Testing
 
     @Test("3-D blobs and scattered noise points")
     func threeDimensional() throws {
-        var (x, truth) = metricsBlobs([[0, 0, 0], [20, 0, 0], [0, 20, 0], [0, 0, 20]], perBlob: 150, seed: 32)
+        var (x, truth) = gaussianBlobs([[0, 0, 0], [20, 0, 0], [0, 20, 0], [0, 0, 20]], perBlob: 150, seed: 32)
         let far = Matrix(rows: 5, columns: 3) { i, j in Float(100 + 40 * i + 7 * j) }
         x = Matrix(rows: 605, columns: 3, storage: x.storage + far.storage)
         truth += [Int](repeating: -1, count: 5)
@@ -50,7 +51,7 @@ import Testing
 
     @Test("the grid finds exactly the ε-neighbours brute force finds", arguments: [0.05, 0.2, 1.0, 5.0])
     func gridAgainstBruteForce(_ epsilon: Double) throws {
-        let x = metricsRandomPoints(400, 2, seed: 33)
+        let x = randomMatrix(400, 2, seed: 33)
         let result = try DBSCAN(epsilon: epsilon, minPoints: 6).fit(x)
         for i in 0..<400 {
             var count = 0
@@ -66,7 +67,7 @@ import Testing
 
     @Test("bad DBSCAN requests are clear errors")
     func errors() {
-        let x = metricsRandomPoints(50, 4, seed: 34)
+        let x = randomMatrix(50, 4, seed: 34)
         #expect(throws: EmbedVizError.self) { _ = try DBSCAN(epsilon: 1).fit(x) }  // 4-D
         #expect(throws: EmbedVizError.self) { _ = try DBSCAN(epsilon: 0).fit(x.leadingColumns(2)) }
         #expect(throws: EmbedVizError.self) { _ = try DBSCAN(epsilon: 1, minPoints: 0).fit(x.leadingColumns(2)) }

@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 @testable import Projection
+import TestSupport
 import Testing
 
 @Suite struct MetricsNeighbourhoodTests {
@@ -48,9 +49,9 @@ import Testing
     @Test("an isometry (rotation, scaling, translation) keeps every neighbourhood: all three are 1")
     func isometry() throws {
         // 3-D data in 6 columns (BLAS kernel), its rotated, scaled and shifted copy in 3 (plain differences).
-        let base = metricsRandomPoints(300, 3, seed: 3)
+        let base = randomMatrix(300, 3, seed: 3)
         let x = Matrix(rows: 300, columns: 6) { i, j in j < 3 ? base[i, j] : 0 }
-        let q = try LAPACK.svd(metricsRandomPoints(3, 3, seed: 4)).u
+        let q = try LAPACK.svd(randomMatrix(3, 3, seed: 4)).u
         var y = BLAS.gemm(base, .none, q, .none, alpha: 7)
         y.withUnsafeMutableBufferPointer { p in for e in 0..<p.count { p[e] += 5 } }
         let m = try NeighbourhoodPreservation.measure(input: x, projection: y, k: 10)
@@ -59,7 +60,7 @@ import Testing
 
     @Test("a permuted projection scores low, near chance")
     func permuted() throws {
-        let x = metricsRandomPoints(400, 8, seed: 5)
+        let x = randomMatrix(400, 8, seed: 5)
         var rng = SeededGenerator(seed: 6)
         let y = x.leadingColumns(2).rows(at: rng.permutation(400))
         let m = try NeighbourhoodPreservation.measure(input: x, projection: y, k: 10)
@@ -100,7 +101,7 @@ import Testing
 
     @Test("k must be below N/2 and the row counts must agree")
     func errors() {
-        let x = metricsRandomPoints(20, 4, seed: 1)
+        let x = randomMatrix(20, 4, seed: 1)
         #expect(throws: EmbedVizError.self) { _ = try NeighbourhoodPreservation.measure(input: x, projection: x, k: 10) }
         #expect(throws: EmbedVizError.self) { _ = try NeighbourhoodPreservation.measure(input: x, projection: x, k: 0) }
         #expect(throws: EmbedVizError.self) {
@@ -112,7 +113,7 @@ import Testing
     @Test("exact neighbours: both kernels agree with brute force across blocks, nearest first, self excluded",
           arguments: [2, 3, 7])
     func neighbours(_ d: Int) throws {
-        let x = metricsRandomPoints(1500, d, seed: 11)
+        let x = randomMatrix(1500, d, seed: 11)
         let knn = try NearestNeighbours.exact(x, k: 6)
         for i in [0, 700, 1449, 1499] {
             var distances = [(Float, Int)]()
@@ -131,7 +132,7 @@ import Testing
 
     @Test("kNN overlap: 1 for a copy up to similarity, near chance for a shuffled copy")
     func overlap() throws {
-        let a = metricsRandomPoints(500, 2, seed: 12)
+        let a = randomMatrix(500, 2, seed: 12)
         let b = Matrix(rows: 500, columns: 2) { i, j in j == 0 ? 3 * a[i, 1] + 1 : -3 * a[i, 0] }
         #expect(try NeighbourOverlap.mean(a, b, k: 10) == 1)
         var rng = SeededGenerator(seed: 13)
@@ -144,10 +145,10 @@ import Testing
 
     @Test("leave-one-out kNN accuracy: separated classes 1, brute force agreement, smallest label wins a tie")
     func classification() throws {
-        let (blobs, labels) = metricsBlobs([[0, 0], [20, 0], [0, 20]], perBlob: 50, seed: 14)
+        let (blobs, labels) = gaussianBlobs([[0, 0], [20, 0], [0, 20]], perBlob: 50, seed: 14)
         #expect(try KNNClassification.leaveOneOut(blobs, labels: labels, k: 10).accuracy == 1)
 
-        let x = metricsRandomPoints(200, 2, seed: 15)
+        let x = randomMatrix(200, 2, seed: 15)
         let random = (0..<200).map { Int(hashed(16, $0) % 3) }
         let result = try KNNClassification.leaveOneOut(x, labels: random, k: 5)
         let knn = try NearestNeighbours.exact(x, k: 5)

@@ -1,12 +1,13 @@
 import Foundation
 import Linalg
 @testable import Projection
+import TestSupport
 import Testing
 
 @Suite struct MetricsOutlierTests {
     /// 200 points in a 10-d cube and one far away (index 57).
     static func oneFarOutlier() -> (Matrix, [Bool]) {
-        var x = metricsRandomPoints(200, 10, seed: 21)
+        var x = randomMatrix(200, 10, seed: 21)
         for j in 0..<10 { x[57, j] += 30 }
         return (x, (0..<200).map { $0 == 57 })
     }

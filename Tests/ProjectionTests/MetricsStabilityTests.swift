@@ -1,13 +1,14 @@
 import Foundation
 import Linalg
 @testable import Projection
+import TestSupport
 import Testing
 
 @Suite struct MetricsStabilityTests {
     @Test("Procrustes of a rotated, reflected, scaled and shifted copy: disparity 0, the copy aligned back",
           arguments: [false, true])
     func similarityTransform(_ reflect: Bool) throws {
-        let reference = metricsRandomPoints(300, 2, seed: 41)
+        let reference = randomMatrix(300, 2, seed: 41)
         let (c, s): (Float, Float) = (cos(1.1), sin(1.1))
         let moving = Matrix(rows: 300, columns: 2) { i, j in
             let (x, y) = (reference[i, 0], reflect ? -reference[i, 1] : reference[i, 1])
@@ -50,10 +51,8 @@ import Testing
 
     @Test("Procrustes refuses different shapes and collapsed embeddings")
     func errors() {
-        let a = metricsRandomPoints(10, 2, seed: 42)
+        let a = randomMatrix(10, 2, seed: 42)
         #expect(throws: EmbedVizError.self) { _ = try Procrustes.align(a.rows(0..<9), onto: a) }
         #expect(throws: EmbedVizError.self) { _ = try Procrustes.align(Matrix(rows: 10, columns: 2, repeating: 3), onto: a) }
     }
 }
-
-func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }

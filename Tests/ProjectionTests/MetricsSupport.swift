@@ -45,26 +45,6 @@ extension Matrix {
     init(doubles rows: [[Double]]) { self.init(rows.map { $0.map { Float($0) } }) }
 }
 
-/// Uniform random points in [−1, 1)^columns.
-func metricsRandomPoints(_ rows: Int, _ columns: Int, seed: UInt64) -> Matrix {
-    var rng = SeededGenerator(seed: seed)
-    return Matrix(rows: rows, columns: columns) { _, _ in rng.uniform(-1, 1) }
-}
-
-/// Gaussian blobs (standard deviation `spread`) around `centres`, `perBlob` points each, and the
-/// blob of each point.
-func metricsBlobs(_ centres: [[Float]], perBlob: Int, spread: Float = 1, seed: UInt64) -> (Matrix, [Int]) {
-    var rng = SeededGenerator(seed: seed)
-    var rows: [[Float]] = [], labels: [Int] = []
-    for (c, centre) in centres.enumerated() {
-        for _ in 0..<perBlob {
-            rows.append(centre.map { $0 + spread * Float(rng.normal()) })
-            labels.append(c)
-        }
-    }
-    return (Matrix(rows), labels)
-}
-
 /// Trustworthiness straight from its definition (Venna & Kaski 2006), for checking the blocked
 /// code: full distance matrices, ranks by counting with ties in index order.
 func bruteForceTrustworthiness(_ x: Matrix, _ y: Matrix, k: Int) -> Double {

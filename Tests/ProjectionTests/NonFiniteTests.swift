@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 @testable import Projection
+import TestSupport
 import Testing
 
 /// Issue 14 ("promises kept"), library side: NaN, ±∞ and values whose squared distances overflow
@@ -16,16 +17,7 @@ import Testing
     }
 
     /// The message of the `EmbedVizError` that `body` throws, or "no error".
-    static func message(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return "no error"
-        } catch let error as EmbedVizError {
-            return error.description
-        } catch {
-            return "other error: \(error)"
-        }
-    }
+    static func message(_ body: () throws -> Void) -> String { errorMessage(body) ?? "no error" }
 
     @Test("Matrix.requireFinite names the first non-finite element, row-major, 0-based")
     func helper() {

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Linalg
 @testable import Projection
+import TestSupport
 import Testing
 
 @Suite struct PCATests {
@@ -17,7 +18,7 @@ import Testing
         let t = (0..<40).map { Double($0 - 20) }, tm = t.reduce(0, +) / 40
         let expected = 0.0625 * t.map { ($0 - tm) * ($0 - tm) }.reduce(0, +) / 39
         #expect(abs(model.explainedVariance[0] - expected) < 1e-5 * expected)
-        #expect(maxAbs(model.mean, [0, 1, 2, 3, 4].map { Double($0) + Double(-0.125) * Double(u[$0]) }) < 1e-5)
+        #expect(maxAbsDifference(model.mean, [0, 1, 2, 3, 4].map { Double($0) + Double(-0.125) * Double(u[$0]) }) < 1e-5)
     }
 
     @Test("a known covariance: variances 9, 4, 1, 0.25 along orthonormal axes")
@@ -51,8 +52,8 @@ import Testing
         let x = anisotropic(500, sd: [4, 2, 1.5, 1, 0.3, 0.2], seed: 11)
         let a = try PCA(components: 4, solver: .covariance).fit(x)
         let b = try PCA(components: 4, solver: .svd).fit(x)
-        #expect(maxAbs(a.explainedVariance, b.explainedVariance) < 1e-4 * a.explainedVariance[0])
-        #expect(maxAbs(a.explainedVarianceRatio, b.explainedVarianceRatio) < 1e-5)
+        #expect(maxAbsDifference(a.explainedVariance, b.explainedVariance) < 1e-4 * a.explainedVariance[0])
+        #expect(maxAbsDifference(a.explainedVarianceRatio, b.explainedVarianceRatio) < 1e-5)
         #expect(abs(a.totalVariance - b.totalVariance) < 1e-4 * a.totalVariance)
         let difference = zip(a.components.storage, b.components.storage).map { abs($0 - $1) }.max()!
         #expect(difference < 1e-3)
@@ -89,10 +90,10 @@ import Testing
             merged.merge(shard)
         }
         #expect(merged.count == whole.count)
-        #expect(maxAbs(merged.mean, whole.mean) < 1e-9 * 100)
-        #expect(maxAbs(merged.symmetrised, whole.symmetrised) < 1e-6 * whole.symmetrised.map(abs).max()!)
+        #expect(maxAbsDifference(merged.mean, whole.mean) < 1e-9 * 100)
+        #expect(maxAbsDifference(merged.symmetrised, whole.symmetrised) < 1e-6 * whole.symmetrised.map(abs).max()!)
         let a = try PCA(components: 3).fit(whole), b = try PCA(components: 3).fit(merged)
-        #expect(maxAbs(a.explainedVarianceRatio, b.explainedVarianceRatio) < 1e-6)
+        #expect(maxAbsDifference(a.explainedVarianceRatio, b.explainedVarianceRatio) < 1e-6)
         #expect(zip(a.components.storage, b.components.storage).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
@@ -105,7 +106,7 @@ import Testing
         let b = try PCA(components: 3, solver: .covariance).fit(shifted)
         // float32 spacing at 1e4 is ~1e-3, so the shifted data itself carries that rounding; the
         // ratios must agree to what that rounding allows, not collapse.
-        #expect(maxAbs(a.explainedVarianceRatio, b.explainedVarianceRatio) < 1e-4)
+        #expect(maxAbsDifference(a.explainedVarianceRatio, b.explainedVarianceRatio) < 1e-4)
         #expect(abs(b.mean[0] - (a.mean[0] + 10_000)) < 1e-2)
     }
 
@@ -122,9 +123,9 @@ import Testing
             let model = try PCA(components: 2, solver: solver).fit(x)
             let reference = SKLearnReference.small
             #expect(zip(model.components.storage, reference.components).allSatisfy { abs(Double($0) - $1) < 1e-5 })
-            #expect(maxAbs(model.explainedVariance, reference.explainedVariance) < 1e-5)
-            #expect(maxAbs(model.explainedVarianceRatio, reference.explainedVarianceRatio) < 1e-6)
-            #expect(maxAbs(model.singularValues, reference.singularValues) < 1e-5)
+            #expect(maxAbsDifference(model.explainedVariance, reference.explainedVariance) < 1e-5)
+            #expect(maxAbsDifference(model.explainedVarianceRatio, reference.explainedVarianceRatio) < 1e-6)
+            #expect(maxAbsDifference(model.singularValues, reference.singularValues) < 1e-5)
             let y = model.transform(x)
             #expect(zip(y.storage.prefix(4), reference.firstTwoRows).allSatisfy { abs(Double($0) - $1) < 1e-5 })
         }
@@ -163,6 +164,6 @@ import Testing
         let model = try PCA(components: 3).fit(pixels)
         #expect(model.solver == .covariance)
         let reference = [0.09746115922494729, 0.0715544458687871, 0.06149530980723029]
-        #expect(maxAbs(model.explainedVarianceRatio, reference) < 1e-6, "\(model.explainedVarianceRatio)")
+        #expect(maxAbsDifference(model.explainedVarianceRatio, reference) < 1e-6, "\(model.explainedVarianceRatio)")
     }
 }

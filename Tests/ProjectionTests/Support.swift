@@ -1,11 +1,5 @@
-import Foundation
 import Linalg
-
-/// Deterministic test matrices.
-func randomMatrix(_ rows: Int, _ columns: Int, seed: UInt64, scale: Float = 1) -> Matrix {
-    var rng = SeededGenerator(seed: seed)
-    return Matrix(rows: rows, columns: columns) { _, _ in rng.uniform(-scale, scale) }
-}
+import TestSupport
 
 /// Rows drawn with a different spread along each axis (standard deviations `sd`), rotated by a
 /// random orthonormal basis: the covariance's eigenvalues are known up to sampling.
@@ -18,11 +12,3 @@ func anisotropic(_ rows: Int, sd: [Float], seed: UInt64, offset: Float = 0) -> M
     x.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] += offset } }
     return x
 }
-
-func scratchDirectory() -> String {
-    let path = NSTemporaryDirectory() + "embedviz-projection-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func maxAbs(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }

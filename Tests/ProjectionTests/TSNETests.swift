@@ -250,14 +250,20 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
 }
 
 @Suite struct TSNETransformTests {
+    /// Four clusters in 20 dimensions and their Barnes–Hut t-SNE map (the reference a transform places new points in).
+    static func clusteredMap(perCluster: Int, seed: UInt64, iterations: Int, perplexity: Double) throws
+        -> (x: Matrix, labels: [Int], reference: Matrix) {
+        let (x, labels) = clusters(4, perCluster: perCluster, dimensions: 20, seed: seed)
+        var p = TSNEParameters()
+        p.iterations = iterations
+        p.perplexity = perplexity
+        p.method = .bh
+        return (x, labels, try TSNE(p).fit(x).embedding)
+    }
+
     @Test("new points drawn from a known cluster land inside it in the existing map")
     func newPointsLandInTheirCluster() throws {
-        let (x, labels) = clusters(4, perCluster: 80, dimensions: 20, seed: 21)
-        var p = TSNEParameters()
-        p.iterations = 400
-        p.perplexity = 20
-        p.method = .bh
-        let reference = try TSNE(p).fit(x).embedding
+        let (x, labels, reference) = try Self.clusteredMap(perCluster: 80, seed: 21, iterations: 400, perplexity: 20)
         let (fresh, freshLabels) = clusters(4, perCluster: 10, dimensions: 20, seed: 22)
         let placed = try TSNETransform(referenceInput: x, referenceEmbedding: reference).transform(fresh)
         #expect(placed.rows == 40 && placed.columns == 2)
@@ -275,12 +281,7 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
     /// and a second transform must give the same points (nothing the map's repulsion uses moved).
     @Test("transform leaves the reference bit-identical and puts new points next to their cluster's reference points")
     func referenceDoesNotMove() throws {
-        let (x, labels) = clusters(4, perCluster: 60, dimensions: 20, seed: 23)
-        var p = TSNEParameters()
-        p.iterations = 300
-        p.perplexity = 15
-        p.method = .bh
-        let reference = try TSNE(p).fit(x).embedding
+        let (x, labels, reference) = try Self.clusteredMap(perCluster: 60, seed: 23, iterations: 300, perplexity: 15)
         let transformer = try TSNETransform(referenceInput: x, referenceEmbedding: reference)
         let before = transformer.referenceEmbedding.storage.map(\.bitPattern)
         #expect(before == reference.storage.map(\.bitPattern))

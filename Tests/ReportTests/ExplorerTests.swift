@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Linalg
 @testable import Report
+import TestSupport
 import Testing
 
 func sampleExplorer(points: Int, dimensions: Int) -> Explorer {
@@ -24,19 +25,6 @@ func chromium() -> String? {
     return nil
 }
 
-func run(_ executable: String, _ arguments: [String]) -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try! process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 @Suite struct ExplorerTests {
     @Test("the page embeds the data of every point and escapes text")
     func data() throws {
@@ -55,12 +43,12 @@ func run(_ executable: String, _ arguments: [String]) -> (Int32, String) {
     @Test("the page loads in a real browser without JavaScript errors and draws every point",
           .enabled(if: chromium() != nil, "needs chromium (make deps installs it)"), arguments: [2, 3])
     func browser(_ dimensions: Int) throws {
-        let dir = NSTemporaryDirectory() + "embedviz-explorer-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = scratchDirectory()
         let page = dir + "/map.html"
         try sampleExplorer(points: 10_000, dimensions: dimensions).write(to: page)
-        let (status, dom) = run(chromium()!, ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000",
-                                              "--window-size=1200,800", "--dump-dom", "file://" + page])
+        let (status, dom) = runProcess(chromium()!, ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000",
+                                                     "--window-size=1200,800", "--dump-dom", "file://" + page],
+                                       discardingStandardError: true)
         #expect(status == 0)
         #expect(dom.contains("data-drawn=\"10000\""), "\(dom.prefix(300))")
         #expect(!dom.contains("data-error="))

@@ -4,6 +4,7 @@ import Linalg
 @testable import NeuralNet
 @testable import Projection
 @testable import Study
+import TestSupport
 import Testing
 
 /// The generic stages — project, measure, stability, figures, explorers, report — on embeddings

@@ -5,13 +5,6 @@ import Linalg
 @testable import Projection
 @testable import Study
 
-/// A fresh empty directory under the temporary directory.
-func scratchDirectory() -> String {
-    let path = NSTemporaryDirectory() + "study-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// Epochs whose validation losses are `validation` and training losses `train` (same length).
 func epochs(validation: [Double], train: [Double]? = nil) -> [EpochMetrics] {
     let train = train ?? validation.indices.map { 0.5 / Double($0 + 1) }

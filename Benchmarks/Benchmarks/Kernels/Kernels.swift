@@ -156,7 +156,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             let reader = try MatrixReader(path: path)
-            var statistics = CovarianceAccumulator(dimension: 784)
+            var statistics = try CovarianceAccumulator(dimension: 784)
             while var chunk = try reader.next(maxRows: CovarianceAccumulator.chunkRows(dimension: 784)) { statistics.absorb(&chunk) }
             blackHole(try PCA(components: 2).fit(statistics))
         }
@@ -197,6 +197,13 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("kNN exact 10000x100 k=90 threads=2", configuration: quick) { benchmark in
         Threads.set(2)
         for _ in benchmark.scaledIterations { blackHole(try NearestNeighbours.exact(points, k: 90)) }
+    }
+    // The same lists from hnswlib's HNSW graph (serial, deterministic build + parallel search + recall check).
+    Benchmark("kNN approx (HNSW) 10000x100 k=90 threads=2", configuration: quick) { benchmark in
+        Threads.set(2)
+        for _ in benchmark.scaledIterations {
+            blackHole(try NearestNeighbours.find(points, k: 90, search: NeighbourSearch(method: .approx)))
+        }
     }
 
     // MARK: one training step (batch 32, the data-parallel split over 2 threads, as in training)

@@ -9,8 +9,40 @@ public struct SparseAffinities: Sendable, Equatable {
     public var rowStart: [Int]
     public var columns: [Int32]
     public var values: [Float]
+    /// The k of the nearest-neighbour graph P was made from (0 when it was given another way). Rows
+    /// have at least k non-zeros after symmetrisation, often more.
+    public var neighbours: Int
+
+    public init(count: Int, rowStart: [Int], columns: [Int32], values: [Float], neighbours: Int = 0) {
+        self.count = count
+        self.rowStart = rowStart
+        self.columns = columns
+        self.values = values
+        self.neighbours = neighbours
+    }
 
     public var nonZeros: Int { values.count }
+
+    /// P's compressed rows as raw pointers, for hot loops shared by several threads: row i's entries
+    /// are `columns[start[i]..<start[i + 1]]` with `values` alike. Valid only inside `withRows`.
+    public struct Rows: @unchecked Sendable {
+        public let start: UnsafePointer<Int>
+        public let columns: UnsafePointer<Int32>
+        public let values: UnsafePointer<Float>
+    }
+
+    /// Runs `body` with P's rows as raw pointers.
+    public func withRows<R>(_ body: (Rows) throws -> R) rethrows -> R {
+        // An empty array may have no base address; a one-element stand-in is never read (no row has entries).
+        let (columns, values) = nonZeros > 0 ? (self.columns, self.values) : ([0], [0])
+        return try rowStart.withUnsafeBufferPointer { s in
+            try columns.withUnsafeBufferPointer { c in
+                try values.withUnsafeBufferPointer { v in
+                    try body(Rows(start: s.baseAddress!, columns: c.baseAddress!, values: v.baseAddress!))
+                }
+            }
+        }
+    }
 
     /// Entry (i, j), or 0.
     public func value(_ i: Int, _ j: Int) -> Float {
@@ -19,10 +51,13 @@ public struct SparseAffinities: Sendable, Equatable {
     }
 }
 
-/// Input affinities from exact k nearest neighbours (van der Maaten 2014, "Accelerating t-SNE using
+/// Input affinities from k nearest neighbours (van der Maaten 2014, "Accelerating t-SNE using
 /// tree-based algorithms", §3): each point's Gaussian bandwidth is calibrated so that its conditional
 /// distribution over its k = min(N−1, ⌊3·perplexity⌋) nearest neighbours has the requested perplexity.
-/// The neighbours are exact (`NearestNeighbours`: blocked BLAS distances, never an N×N matrix).
+/// The neighbours are exact (`NearestNeighbours.exact`: blocked BLAS distances, never an N×N matrix)
+/// or approximate (HNSW, with a measured recall) as `NeighbourSearch` says; with the cosine metric
+/// the kernel is exp(−β·(1 − cos θ)) (the bandwidth is calibrated, so the scale of the distance does
+/// not matter: ½‖â − b̂‖² gives the same P up to the calibration's tolerance).
 public enum Affinities {
     /// The largest perplexity N points allow: 3·perplexity neighbours must exist (⌊(N−1)/3⌋).
     public static func maximumPerplexity(points n: Int) -> Double { Double((n - 1) / 3) }
@@ -117,13 +152,23 @@ public enum Affinities {
             }
             rowStart.append(outColumns.count)
         }
-        return SparseAffinities(count: n, rowStart: rowStart, columns: outColumns, values: outValues)
+        return SparseAffinities(count: n, rowStart: rowStart, columns: outColumns, values: outValues, neighbours: k)
     }
 
     /// The whole pipeline: neighbours, calibration, symmetrization. `neighbours` defaults to
     /// min(N−1, ⌊3·perplexity⌋); pass N−1 for the exact (dense) affinities.
-    public static func compute(_ x: Matrix, perplexity: Double, neighbours: Int? = nil,
-                               progress: (Int) -> Void = { _ in }) throws -> SparseAffinities {
+    public static func compute(_ x: Matrix, perplexity: Double, neighbours: Int? = nil, search: NeighbourSearch = NeighbourSearch(),
+                               progress: (NeighbourProgress) -> Void = { _ in }) throws -> SparseAffinities {
+        let (lists, _) = try nearestNeighbours(x, perplexity: perplexity, neighbours: neighbours, search: search, progress: progress)
+        return fromNeighbours(lists, perplexity: perplexity)
+    }
+
+    /// The first step: checks that `x` and the perplexity make affinities, then finds each point's
+    /// k = `neighbours` ?? min(N−1, ⌊3·perplexity⌋) nearest neighbours as `search` says (exact for
+    /// k = N − 1, the dense affinities, whatever it says: there is nothing to approximate).
+    public static func nearestNeighbours(_ x: Matrix, perplexity: Double, neighbours: Int? = nil,
+                                         search: NeighbourSearch = NeighbourSearch(),
+                                         progress: (NeighbourProgress) -> Void = { _ in }) throws -> (NearestNeighbours, NeighbourReport) {
         let n = x.rows
         guard n >= 4 else { throw EmbedVizError.input("t-SNE needs at least 4 points, got \(n)") }
         let maximum = maximumPerplexity(points: n)
@@ -139,10 +184,16 @@ public enum Affinities {
             (1..<n).allSatisfy { i in (0..<x.columns).allSatisfy { p[i * x.columns + $0] == p[$0] } }
         }
         guard !identical else { throw EmbedVizError.input("all \(n) points are identical: there is nothing to embed") }
-        let neighbours = try Profile.section("t-SNE kNN") { try NearestNeighbours.exact(x, k: k, progress: progress) }
+        var search = search
+        if k == n - 1 { search.method = .exact }
+        return try Profile.section("t-SNE kNN") { try NearestNeighbours.find(x, k: k, search: search, progress: progress) }
+    }
+
+    /// The second step: P from each point's neighbour lists (calibration, then symmetrization).
+    public static func fromNeighbours(_ lists: NearestNeighbours, perplexity: Double) -> SparseAffinities {
         let conditional = Profile.section("t-SNE perplexity calibration") {
-            conditionalProbabilities(squaredDistances: neighbours.squaredDistances, k: k, perplexity: perplexity)
+            conditionalProbabilities(squaredDistances: lists.squaredDistances, k: lists.k, perplexity: perplexity)
         }
-        return Profile.section("t-SNE symmetrize") { symmetrize(indices: neighbours.indices, conditional: conditional, k: k) }
+        return Profile.section("t-SNE symmetrize") { symmetrize(indices: lists.indices, conditional: conditional, k: lists.k) }
     }
 }

@@ -85,28 +85,6 @@ struct PCACommand: ParsableCommand {
                    stdoutCarriesData: toStderr)
     }
 
-    /// The end of `pca fit` and `pca merge`: writes the statistics (`--partial`) and/or fits and
-    /// writes the model (`--model`), then reports. `described` names the statistics in the line
-    /// about the partial file; `partials` are the files merged, for the summary.
-    static func finish(_ statistics: CovarianceAccumulator, described: String, components: Int, whiten: Bool,
-                       model: String?, partial: String?, partials: [String]? = nil, start: Date,
-                       common: CommonOptions) throws {
-        if let partial {
-            try PCAFiles.write(statistics, to: partial)
-            common.say("\(described) of \(statistics.count)×\(statistics.dimension) → \(partial)")
-        }
-        if let model {
-            let fitted = try PCA(components: components, solver: .covariance, whiten: whiten).fit(statistics)
-            try PCAFiles.write(fitted, to: model)
-            let seconds = Date().timeIntervalSince(start)
-            report(fitted, seconds: seconds, common: common, toStderr: false)
-            try common.writeSummary(Summary(fitted, seconds: seconds, output: nil, model: model, partial: partial, partials: partials))
-        } else if let partial {
-            try common.writeSummary(PartialSummary(samples: statistics.count, dimension: statistics.dimension, partial: partial,
-                                                   partials: partials, seconds: Date().timeIntervalSince(start)))
-        }
-    }
-
     struct Project: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "project", abstract: "Fit PCA on a matrix and write its projection.")
@@ -157,44 +135,30 @@ struct PCACommand: ParsableCommand {
             discussion: "Memory: one chunk of rows plus a D×D matrix, whatever the number of rows.")
 
         @OptionGroup var input: InputOptions
-        @Option(name: .shortAndLong, help: "Components to keep (with --model).") var components = 2
-        @Flag(help: "Scale each component to unit variance in later transforms.") var whiten = false
-        @Option(help: ArgumentHelp("Write the fitted model (.npz).", valueName: "path")) var model: String?
-        @Option(help: ArgumentHelp("Write partial statistics (count, mean, cross-product) for `pca merge`.", valueName: "path"))
-        var partial: String?
+        @OptionGroup var statistics: StatisticsOutput
         @OptionGroup var common: CommonOptions
-
-        func validate() throws {
-            if model == nil && partial == nil { throw ValidationError("give --model PATH, --partial PATH, or both") }
-        }
 
         func run() throws {
             common.apply()
             let start = Date()
             let reader = try input.reader()
-            var statistics = try CovarianceAccumulator(dimension: reader.columns)
+            var accumulated = try CovarianceAccumulator(dimension: reader.columns)
             let chunk = CovarianceAccumulator.chunkRows(dimension: reader.columns)
-            while var rows = try reader.next(maxRows: chunk) { statistics.absorb(&rows) }
-            try PCACommand.finish(statistics, described: "partial statistics", components: components, whiten: whiten,
-                                  model: model, partial: partial, start: start, common: common)
+            while var rows = try reader.next(maxRows: chunk) { accumulated.absorb(&rows) }
+            try statistics.finish(accumulated, described: "partial statistics", start: start, common: common)
         }
     }
 
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Combine partial statistics from `pca fit --partial` into one model (exact, any order).")
+            abstract: "Combine partial statistics from `pca fit --partial` into one model (float64 statistics, any order).")
 
         @Argument(help: ArgumentHelp("Partial statistics files.", valueName: "partial.npz")) var partials: [String]
-        @Option(name: .shortAndLong, help: "Components to keep.") var components = 2
-        @Flag(help: "Scale each component to unit variance in later transforms.") var whiten = false
-        @Option(help: ArgumentHelp("Write the fitted model (.npz).", valueName: "path")) var model: String?
-        @Option(help: ArgumentHelp("Write the merged partial statistics instead (for hierarchical merges).", valueName: "path"))
-        var partial: String?
+        @OptionGroup var statistics: StatisticsOutput
         @OptionGroup var common: CommonOptions
 
         func validate() throws {
             if partials.isEmpty { throw ValidationError("give at least one partial file") }
-            if model == nil && partial == nil { throw ValidationError("give --model PATH, --partial PATH, or both") }
         }
 
         func run() throws {
@@ -213,8 +177,8 @@ struct PCACommand: ParsableCommand {
                     merged = next
                 }
             }
-            try PCACommand.finish(merged!, described: "merged \(partials.count) partial fits: statistics", components: components,
-                                  whiten: whiten, model: model, partial: partial, partials: partials, start: start, common: common)
+            try statistics.finish(merged!, described: "merged \(partials.count) partial fits: statistics", partials: partials,
+                                  start: start, common: common)
         }
     }
 
@@ -248,3 +212,41 @@ struct PCACommand: ParsableCommand {
 }
 
 extension PCASolver: ExpressibleByArgument {}
+
+/// What `pca fit` and `pca merge` write: a model fitted from the statistics, the statistics
+/// themselves for a later merge, or both.
+struct StatisticsOutput: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Components to keep (with --model).") var components = 2
+    @Flag(help: "Scale each component to unit variance in later transforms.") var whiten = false
+    @Option(help: ArgumentHelp("Write the fitted model (.npz).", valueName: "path")) var model: String?
+    @Option(help: ArgumentHelp("Write the partial statistics (count, mean, cross-product) for a later `pca merge`.",
+                               valueName: "path"))
+    var partial: String?
+
+    func validate() throws {
+        if model == nil && partial == nil { throw ValidationError("give --model PATH, --partial PATH, or both") }
+    }
+
+    /// Writes the statistics (`--partial`) and/or fits and writes the model (`--model`), then
+    /// reports. `described` names the statistics in the line about the partial file; `partials`
+    /// are the files merged, for the summary.
+    func finish(_ statistics: CovarianceAccumulator, described: String, partials: [String]? = nil, start: Date,
+                common: CommonOptions) throws {
+        if let partial {
+            try PCAFiles.write(statistics, to: partial)
+            common.say("\(described) of \(statistics.count)×\(statistics.dimension) → \(partial)")
+        }
+        if let model {
+            let fitted = try PCA(components: components, solver: .covariance, whiten: whiten).fit(statistics)
+            try PCAFiles.write(fitted, to: model)
+            let seconds = Date().timeIntervalSince(start)
+            PCACommand.report(fitted, seconds: seconds, common: common, toStderr: false)
+            try common.writeSummary(PCACommand.Summary(fitted, seconds: seconds, output: nil, model: model, partial: partial,
+                                                       partials: partials))
+        } else if let partial {
+            try common.writeSummary(PCACommand.PartialSummary(samples: statistics.count, dimension: statistics.dimension,
+                                                              partial: partial, partials: partials,
+                                                              seconds: Date().timeIntervalSince(start)))
+        }
+    }
+}

@@ -19,7 +19,7 @@ struct TSNECommand: ParsableCommand {
 struct TSNEFit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
-        abstract: "t-SNE of any float matrix: exact kNN affinities on BLAS; exact, Barnes–Hut or FFT gradients; 1-, 2- or 3-D.",
+        abstract: "t-SNE of any float matrix: exact (BLAS) or approximate (HNSW) kNN affinities; exact, Barnes–Hut or FFT gradients; 1-, 2- or 3-D.",
         discussion: """
             Defaults follow openTSNE/FIt-SNE: perplexity 30, PCA initialisation (first component scaled \
             to standard deviation 1e-4), early exaggeration 12 for 250 iterations, 750 iterations in all, \
@@ -27,6 +27,12 @@ struct TSNEFit: ParsableCommand {
             smaller for the same step), momentum 0.5 then 0.8. The KL divergence is reported every 50 \
             iterations; a run record (parameters, seed, threads, KL trace, time per phase) is written \
             beside the output as OUTPUT.json. Same input, parameters, seed and --threads → identical output.
+
+            Neighbours (--neighbors): exact below \(NeighbourSearch.approximateFrom) points, else hnswlib's HNSW graph, built \
+            serially (deterministic) and searched with all threads; every approximate run checks its \
+            lists on --recall-sample rows against exact search, prints the recall and records it in \
+            OUTPUT.json (a recall below 0.95 is a warning). Exact t-SNE (--method exact) uses all N−1 \
+            neighbours, found exactly whatever --neighbors says.
 
             Examples:
               embedviz tsne --input embeddings.npy --output tsne2d.npy

@@ -36,8 +36,3 @@ func naiveGemm(_ a: Matrix, _ ta: Bool, _ b: Matrix, _ tb: Bool, alpha: Float, b
         return Float(Double(alpha) * s + Double(beta) * Double(c[i, j]))
     }
 }
-
-func maxAbsDifference(_ a: Matrix, _ b: Matrix) -> Float {
-    precondition(a.rows == b.rows && a.columns == b.columns)
-    return zip(a.storage, b.storage).map { abs($0 - $1) }.max() ?? 0
-}

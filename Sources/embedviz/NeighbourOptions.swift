@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Linalg
+import Projection
+
+/// How a command that finds nearest neighbours finds them: `--neighbors`, `--metric` and the HNSW
+/// parameters, the same on every such command.
+struct NeighbourOptions: ParsableArguments {
+    @Option(name: .customLong("neighbors"), help: ArgumentHelp(
+        "Nearest-neighbour search: auto (exact below \(NeighbourSearch.approximateFrom) points, approx from there), exact (blocked BLAS, O(N²)), or approx (hnswlib's HNSW graph; its recall is measured on --recall-sample rows).",
+        valueName: "auto|exact|approx"))
+    var neighbors: NeighbourSearch.Method = .auto
+
+    @Option(help: ArgumentHelp("Distance: euclidean, or cosine (1 − cos θ; rows are scaled to unit length, zero rows refused).",
+                               valueName: "euclidean|cosine"))
+    var metric: NeighbourSearch.Metric = .euclidean
+
+    @Option(help: "HNSW links per point and layer (hnswlib's M): larger is more accurate, slower and bigger.")
+    var hnswM = 16
+
+    @Option(help: "HNSW candidates while building (hnswlib's ef_construction).")
+    var hnswEfConstruction = 200
+
+    @Option(help: ArgumentHelp("HNSW candidates while searching (hnswlib's ef, at least k + 1), or auto = ⌈1.5·k⌉ + 1.",
+                               valueName: "n|auto"))
+    var hnswEf = "auto"
+
+    @Flag(help: "Build the HNSW graph with all threads: about 2× faster on 2 cores, but the neighbour lists (and so the map) then vary from run to run.")
+    var hnswParallelBuild = false
+
+    @Option(help: "Rows of an approximate search whose lists are checked against exact search (0: no check); a recall below 0.95 is a warning.")
+    var recallSample = 500
+
+    func validate() throws {
+        if hnswEf != "auto", !(Int(hnswEf).map { $0 >= 1 } ?? false) {
+            throw EmbedVizError.input("takes a positive whole number or 'auto', got '\(hnswEf)'", at: "--hnsw-ef")
+        }
+        if hnswM < 2 || hnswM > 1024 { throw EmbedVizError.input("must be between 2 and 1024, got \(hnswM)", at: "--hnsw-m") }
+        if hnswEfConstruction < 1 {
+            throw EmbedVizError.input("must be at least 1, got \(hnswEfConstruction)", at: "--hnsw-ef-construction")
+        }
+        if recallSample < 0 { throw EmbedVizError.input("must be ≥ 0, got \(recallSample)", at: "--recall-sample") }
+    }
+
+    /// The library's search options, seeded with the command's seed.
+    func search(seed: UInt64) -> NeighbourSearch {
+        var search = NeighbourSearch(method: neighbors, metric: metric)
+        search.m = hnswM
+        search.efConstruction = hnswEfConstruction
+        search.ef = Int(hnswEf)
+        search.seed = seed
+        search.recallSample = recallSample
+        search.parallelBuild = hnswParallelBuild
+        return search
+    }
+}
+
+extension NeighbourSearch.Method: ExpressibleByArgument {}
+extension NeighbourSearch.Metric: ExpressibleByArgument {}
+
+/// The progress line of a neighbour search, e.g. "building the HNSW graph 12000/70000".
+func neighbourProgressText(_ p: NeighbourProgress) -> String {
+    p.stage == .done ? (p.report?.summary ?? "") : "\(p.stage.rawValue) \(p.done)/\(p.total)"
+}
