@@ -28,13 +28,6 @@ embedviz_hnsw *embedviz_hnsw_create(size_t dimensions, size_t capacity, size_t m
 
 void embedviz_hnsw_free(embedviz_hnsw *index);
 
-/// Points inserted so far.
-size_t embedviz_hnsw_count(const embedviz_hnsw *index);
-
-/// Bytes the index holds for `capacity` points (vectors, links, labels), before any is inserted:
-/// the bottom layer is allocated up front; upper layers add about 1/m of it again as points arrive.
-size_t embedviz_hnsw_bytes(const embedviz_hnsw *index);
-
 /// Inserts `count` rows (row-major, `dimensions` floats each) one after another, in order, labelled
 /// `first_label`, `first_label + 1`, …: inserted by one thread, the graph depends only on the rows,
 /// their order, m, ef_construction and the seed.

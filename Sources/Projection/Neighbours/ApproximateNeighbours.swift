@@ -8,21 +8,38 @@ import Synchronization
 // graphs"; hnswlib is also openTSNE's `neighbors="hnsw"`), through the C shim in Sources/CHNSW.
 //
 // Implementation notes:
-//   • Why hnswlib and not FAISS: measured on this machine kind (2 cores, k = 90, recall@90 on 1,000
-//     sampled rows against brute force; full table in NeighbourSearch.swift), hnswlib's HNSW built
-//     70,000 × 50 (MNIST PCA-50) in 5.3 s where FAISS's IndexHNSWFlat took 16.0 s for the same
-//     recall (0.999 at ef 135), and queried as fast; FAISS's IVFFlat builds at once but needs 2–3×
-//     hnswlib's query time for recall 0.99. Debian's libfaiss-dev ships no C API library (the
-//     c_api headers without their symbols), so FAISS would need a C++ shim as well, plus OpenMP and
-//     a 1,500-symbol static library; hnswlib is two headers.
+//   • Why hnswlib and not FAISS (Debian libfaiss-dev 1.7.3): measured with a C++ benchmark of both
+//     libraries (g++ -O3, 2 threads, M 16, efConstruction 200, k = 90, recall@90 of 1,000 sampled
+//     rows against NumPy brute force; shared machine, load 2–4, times ±30%):
+//
+//                                  70,000 × 50 (MNIST PCA-50)         1,000,000 × 50 (200-cluster mixture)
+//       hnswlib, parallel build    5.3 s + 5.2 s query  0.9988 (ef 135)  236 s + 167 s  0.990 (ef 135)
+//       hnswlib, serial build     13.0 s + 8.7 s (1 thread)  0.9988
+//       FAISS IndexHNSWFlat       16.0 s + 8.2 s        0.9987 (ef 135)  510 s + 533 s  0.997 (ef 135)
+//       FAISS IndexIVFFlat        0.3 s + 6.1 s  0.9865 (256 lists, nprobe 16)
+//                                 0.3 s + 16.3 s 0.9972 (nprobe 32)   15 s + 492 s   0.9996 (1,024 lists, nprobe 8)
+//
+//     hnswlib builds 2–3× faster than FAISS's HNSW for the same recall. FAISS's IVF is as good on
+//     the mixture (tight clusters suit inverted lists) but needs 3× hnswlib's query time for 0.997 on
+//     MNIST: its recall depends on how clustered the data are, HNSW's much less. And Debian's
+//     libfaiss-dev has no C API library (the c_api headers, not their symbols: a C++ shim would be
+//     needed anyway) and is a static library that brings OpenMP threads of its own beside OpenBLAS's;
+//     hnswlib is a few headers, and openTSNE's `neighbors="hnsw"`.
 //   • Deterministic: points are inserted one after another in index order (hnswlib's graph depends
 //     on the insertion order, and parallel insertion makes that order a race), the layer of each
 //     point comes from hnswlib's generator seeded with `seed`, and a search reads a fixed graph. So
 //     the lists depend only on the data, M, efConstruction, ef and the seed — not on the thread
-//     count, which only splits the queries. (Across CPUs of different kinds the float rounding of
-//     the distance kernel is the same SSE code; OpenBLAS-based exact search differs by kernel.)
-//     Serial insertion costs the build its parallelism: measured in NeighbourSearch.swift.
+//     count, which only splits the queries. The cost is the build's parallelism: 2.0× at 70k × 50
+//     (15.3 s serial, 7.1 s with `parallel`, same recall). Not promised across CPU kinds: hnswlib's
+//     distance kernel is chosen at compile time (SSE here), so a build with other flags rounds
+//     differently.
+//   • A point's own list (all-points kNN) is searched from the point itself on the bottom layer, not
+//     by descent from the entry point: on well-separated clusters the descent could end in another
+//     cluster and return none of the true neighbours (1 row in 1,000 at 200,000 mixture points, ~2%
+//     at 1,000,000; the recall check is what showed it). Queries from outside (transforms) descend.
 //   • Distances are hnswlib's squared Euclidean distances (its own SSE kernel), not recomputed.
+//   • Rows whose search found fewer than k points (a graph split into parts, e.g. M = 2) are completed
+//     by exact search of those rows and counted in the report.
 
 /// An HNSW graph over the rows of a matrix, searched for the nearest rows of any queries.
 /// Building is serial and deterministic; searches run in parallel (`Threads.count`).

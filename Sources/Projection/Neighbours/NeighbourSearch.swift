@@ -4,9 +4,30 @@ import Linalg
 // How neighbours are found: exact (blocked BLAS, `NearestNeighbours.exact`) or approximate (HNSW,
 // `HNSWIndex`), Euclidean or cosine, and for approximate runs, a measured recall.
 //
-// Measurements behind the choices (2-core AMD EPYC, k = 90, recall@90 of 1,000 sampled rows against
-// NumPy brute force; the machine was shared, load 2–4, so times may be off by ±30%):
-//   TODO table
+// The crossover of `auto`, measured (`embedviz metrics --k 90 --lof-k 90`, release, 2 threads, AMD
+// EPYC Zen 4; total = build + search + recall check of 500 rows; the machine was shared with other
+// builds, load 1.5–2.5 beside ours, so times can be off by ±30% and one exact 400k run took 244 s):
+//
+//   data (D = 50)                N      exact     HNSW M 16, efC 200 (recall)   HNSW, parallel build
+//   MNIST PCA-50 subsets      10,000     0.26 s     1.35 s (0.9994)
+//                             20,000     0.81 s     3.52 s (0.9991)
+//                             40,000     2.20 s    10.5 s  (0.9986)
+//                             70,000     5.3–5.9 s 20.1–21.4 s (0.9984)              12.4 s (0.9984)
+//   200-cluster mixture,     200,000    35.6 s     55.6 s  (1.0000)
+//   10-d latent per cluster  400,000   134 s      108 s    (0.9999)
+//                          1,000,000   ≈840 s¹    440 s    (0.9963; 0.980 ²)        415 s (0.9966) ³
+//   MNIST pixels (D = 784)    70,000    88.6 s    109 s    (0.9971)
+//
+//   ¹ extrapolated as N² from 200k and 400k (exact is one GEMM pass over all pairs).
+//   ² 414 s, before the search of a point's own list started at the point itself (hnsw_shim.cpp):
+//     the greedy descent from the entry point ended in another cluster for ~2% of the rows.
+//   ³ the parallel build ran while other jobs held the cores (load 5): it was 2.0× faster than the
+//     serial build at 70k on a quieter machine (6.9–7.1 s vs 15.2 s).
+//
+// Exact search is O(N²·D) but runs at GEMM speed; HNSW's serial, deterministic build dominates its
+// cost (the search is parallel). They cross at about N = 330,000 (fit of a·N² to exact and b·N^1.1 to
+// HNSW through 200k and 400k), hence `approximateFrom`; at D = 784 exact is still the cheaper at 70k.
+// efConstruction 100 halves the build at some recall (70k: 0.9968; 400k: 0.992).
 //
 // Cosine: rows are scaled to unit length (a zero row is refused: it has no direction), then searched
 // with Euclidean distances; for unit vectors ‖a − b‖² = 2(1 − cos θ), so the lists' distances are
@@ -55,8 +76,9 @@ public struct NeighbourSearch: Sendable, Codable, Equatable {
     }
 
     /// From this many points `auto` searches approximately: the measured crossover of exact search
-    /// and HNSW (build + search + recall check) at k = 90, D = 50, 2 threads (see the table above).
-    public static let approximateFrom = 200_000
+    /// and HNSW (build + search + recall check) at k = 90, D = 50, 2 threads, about 330,000 (see the
+    /// table above), rounded down.
+    public static let approximateFrom = 300_000
 
     /// The method `auto` resolves to for `points` rows (never `.auto`).
     public func resolvedMethod(points: Int) -> Method {
