@@ -7,11 +7,32 @@ import Foundation
 
 extension Matrix {
     /// The first NaN or ±∞ element in row-major order, or nil when all are finite.
+    ///
+    /// Scans blocks with a branch-free test that vectorises (a float is NaN or ±∞ exactly when its
+    /// exponent bits are all ones, and an integer maximum of the masked exponents is a reduction the
+    /// compiler may reorder), and looks for the element itself only inside a block that fails: the
+    /// check costs one pass at memory speed.
     public func firstNonFinite() -> (row: Int, column: Int, value: Float)? {
         let columns = self.columns
+        let exponent: UInt32 = 0x7F80_0000
         return withUnsafeBufferPointer { p -> (row: Int, column: Int, value: Float)? in
-            for k in 0..<p.count where !p[k].isFinite { return (k / columns, k % columns, p[k]) }
-            return nil
+            guard let base = p.baseAddress else { return nil }
+            return base.withMemoryRebound(to: UInt32.self, capacity: p.count) { bits -> (row: Int, column: Int, value: Float)? in
+                let block = 4096
+                var start = 0
+                while start < p.count {
+                    let end = Swift.min(start + block, p.count)
+                    var largest: UInt32 = 0
+                    for k in start..<end { largest = Swift.max(largest, bits[k] & exponent) }
+                    if largest == exponent {
+                        for k in start..<end where (bits[k] & exponent) == exponent {
+                            return (k / columns, k % columns, Float(bitPattern: bits[k]))
+                        }
+                    }
+                    start = end
+                }
+                return nil
+            }
         }
     }
 
@@ -31,11 +52,15 @@ extension Matrix {
         for m in matrices {
             precondition(m.columns == d, "squaredSpread of matrices with \(d) and \(m.columns) columns")
             m.withUnsafeBufferPointer { p in
-                for i in 0..<m.rows {
-                    for j in 0..<d {
-                        let v = p[i * d + j]
-                        low[j] = Swift.min(low[j], v)
-                        high[j] = Swift.max(high[j], v)
+                low.withUnsafeMutableBufferPointer { low in
+                    high.withUnsafeMutableBufferPointer { high in
+                        for i in 0..<m.rows {
+                            let row = p.baseAddress! + i * d
+                            for j in 0..<d {
+                                low[j] = Swift.min(low[j], row[j])
+                                high[j] = Swift.max(high[j], row[j])
+                            }
+                        }
                     }
                 }
             }

@@ -12,6 +12,25 @@ import Testing
         #expect(a[0, 0] == 1 && b[0, 0] == 9)
     }
 
+    @Test("firstNonFinite finds the first NaN or ±∞ in any block of its scan, and only those")
+    func firstNonFiniteAcrossBlocks() {
+        // 3 × 5000 elements: the scan's blocks are 4096 long, so these cross block boundaries.
+        var m = Matrix(rows: 3, columns: 5000)
+        #expect(m.firstNonFinite() == nil)
+        // Large finite values, the smallest subnormal and −0 are finite (their exponent bits are not all ones).
+        m[0, 1] = Float.greatestFiniteMagnitude; m[0, 2] = -Float.greatestFiniteMagnitude
+        m[0, 3] = Float.leastNonzeroMagnitude; m[0, 4] = -0.0
+        #expect(m.firstNonFinite() == nil)
+        m[2, 4999] = -.infinity  // the last element: last, partial block
+        #expect(m.firstNonFinite().map { [$0.row, $0.column] } == [2, 4999])
+        m[1, 3000] = .nan  // element 8000: second block
+        #expect(m.firstNonFinite().map { [$0.row, $0.column] } == [1, 3000])
+        #expect(m.firstNonFinite()?.value.isNaN == true)
+        m[0, 4095] = .infinity  // the first block's last element
+        let first = m.firstNonFinite()
+        #expect(first.map { [$0.row, $0.column] } == [0, 4095] && first?.value == .infinity)
+    }
+
     @Test("transpose, row access, gathers and column means")
     func accessors() {
         var rng = TestRandom(seed: 8)
