@@ -22,14 +22,16 @@ import Linalg
         public let operatorApplications: Int
     }
 
-    /// The spectral layout with ARPACK posed as umap-learn does (eigsh(L, "SM")) or as M's largest
-    /// (eigsh(M, "LA")); `tolerance` and `lanczosVectors` as ARPACK's tol and ncv (nil: umap-learn's).
-    public func layout(dimensions: Int, umapLearnProblem: Bool, tolerance: Double = 1e-4,
-                       lanczosVectors: Int? = nil) throws -> Run {
+    /// How ARPACK is asked: our default (eigsh(M, "LA"), ncv ≤ 64), "LA" with umap-learn's ncv = max(2k + 1, ⌊√n⌋),
+    /// or umap-learn's call itself (eigsh(L, "SM"), ncv = max(2k + 1, ⌊√n⌋)); all with tol 1e-4 unless given.
+    public enum Solver: Sendable { case ours, largestWithUmapLearnBasis, umapLearn }
+
+    public func layout(dimensions: Int, solver: Solver, tolerance: Double = 1e-4, lanczosVectors: Int? = nil) throws -> Run {
         var options = SpectralSolverOptions()
-        options.problem = umapLearnProblem ? .smallestOfLaplacian : .largestOfAdjacency
+        options.problem = solver == .umapLearn ? .smallestOfLaplacian : .largestOfAdjacency
         options.tolerance = tolerance
-        options.lanczosVectors = lanczosVectors
+        let umapLearnBasis = max(2 * dimensions + 3, Int(Double(graph.count).squareRoot()))
+        options.lanczosVectors = lanczosVectors ?? (solver == .ours ? nil : umapLearnBasis)
         var statistics = [SpectralSolveStatistics]()
         let layout = try SpectralLayout.layout(graph, dimensions: dimensions, seed: 0, options: options,
                                                statistics: &statistics)

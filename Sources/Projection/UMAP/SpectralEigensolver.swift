@@ -13,7 +13,7 @@ import Linalg
 //     same Krylov spaces; what differs is ARPACK's stopping test, ‖r‖ ≤ tol·max(ε^{2/3}, |θ|). For
 //     L the wanted Ritz values θ are near 0 (the trivial one exactly 0), so "SM" asks for residuals
 //     ~1e4× smaller than tol; for M they are near 1, so "LA" stops at ‖r‖ ≤ tol.
-// The default is chosen by measurement (SpectralLayout.swift's header has the numbers).
+// The default, "LA" with at most 64 Lanczos vectors, is chosen by measurement (SpectralLayout.swift).
 //
 // ARPACK keeps its iteration state in Fortran SAVE variables: one solve at a time per process
 // (`solverLock`). Its BLAS calls (OpenBLAS through liblapack/libblas) run inside a BLAS section.
@@ -32,8 +32,11 @@ package struct SpectralSolverOptions: Sendable {
     package var tolerance = 1e-4
     /// Restart iterations; nil → 5n (umap-learn).
     package var maxIterations: Int? = nil
-    /// Lanczos basis size; nil → max(2k + 1, ⌊√n⌋) (umap-learn), at most n.
+    /// Lanczos basis size; nil → max(2k + 1, min(⌊√n⌋, 64)), at most n. umap-learn takes max(2k + 1, ⌊√n⌋):
+    /// its n × ncv basis grows as n^{3/2} (8 GB at 1M points) and ARPACK's reorthogonalisation against it
+    /// dominates the time (see SpectralLayout.swift for the measurements behind the cap).
     package var lanczosVectors: Int? = nil
+    package static let lanczosVectorCap = 64
     /// Components of at most this many vertices are solved densely (LAPACK dsyevd): exact, and cheaper
     /// than Lanczos there. 0 sends every component through ARPACK.
     package var denseUpTo = 256
@@ -65,7 +68,7 @@ package enum SpectralEigensolver {
             statistics.dense = true
             return try dense(m, k: k)
         }
-        let ncv = min(n, options.lanczosVectors ?? max(2 * k + 1, Int(Double(n).squareRoot())))
+        let ncv = min(n, options.lanczosVectors ?? max(2 * k + 1, min(Int(Double(n).squareRoot()), SpectralSolverOptions.lanczosVectorCap)))
         precondition(ncv > k, "the Lanczos basis needs more than k = \(k) vectors, got \(ncv)")
         let maxIterations = options.maxIterations ?? 5 * n
         let laplacian = options.problem == .smallestOfLaplacian
