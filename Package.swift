@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // EmbedViz: see what a model's feature vectors look like, and which inputs don't belong.
 // Layout and data flow: README.md ("Architecture"). Every module knows only the ones before it:
-// COpenBLAS/CZlib → Linalg → Datasets → NeuralNet / Projection → Plot → Report → Study → embedviz (CLI).
+// COpenBLAS/CZlib/… → Linalg → Datasets → NeuralNet / Projection → Plot → Report → Study → embedviz (CLI).
 import PackageDescription
 
 // Numeric modules are optimised in every configuration: release with -Ounchecked (10–15% on scalar
@@ -37,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        // ARPACK-NG: the sparse symmetric eigensolver (SciPy's eigsh) behind UMAP's spectral initialisation.
+        .systemLibrary(name: "CARPACK", pkgConfig: "arpack", providers: [.apt(["libarpack2-dev"])]),
         // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see blas_core.c).
         .target(name: "CSupport", dependencies: ["COpenBLAS"]),
         // hnswlib (header-only C++, Debian libhnswlib-dev) behind a plain C interface: approximate kNN.
@@ -48,7 +50,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Datasets", dependencies: ["Linalg", "CZlib"], swiftSettings: optimised),
         .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
-        .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW", "CHNSW"], swiftSettings: optimised),
+        .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW", "CHNSW", "CARPACK"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),
         // Explorer, report document, TensorBoard projector files (its sprite is a Plot image atlas).
         .target(name: "Report", dependencies: ["Linalg", "Datasets", "Plot"], swiftSettings: optimised),

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what EmbedViz builds and runs with, and only what is missing:
 #   C libraries (Debian packages): OpenBLAS + LAPACKE, zlib, cairo (+ fonts), FFTW (single precision),
-#   hnswlib (header-only C++, approximate nearest neighbours);
+#   hnswlib (header-only C++, approximate nearest neighbours); ARPACK-NG (sparse eigensolver, UMAP's spectral init);
 #   Chromium (headless, to check the HTML explorer in a real browser in the tests);
 #   Python 3 with NumPy (for the MNIST data step and the fixture checks in the tests).
 # Uses sudo when not root. Safe to run repeatedly: when everything is present it only checks.
 set -euo pipefail
 
-modules=(openblas lapacke zlib cairo fftw3f)
-packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libfftw3-dev libhnswlib-dev fonts-dejavu-core chromium)
+modules=(openblas lapacke zlib cairo fftw3f arpack)
+packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libfftw3-dev libhnswlib-dev libarpack2-dev fonts-dejavu-core chromium)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -46,4 +46,4 @@ if ! "$python" -c "import numpy" >/dev/null 2>&1; then
     "$python" -m pip install --quiet numpy 2>/dev/null \
         || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy >/dev/null
 fi
-echo "deps: ok ($(pkg-config --modversion openblas) OpenBLAS, LAPACKE $(pkg-config --modversion lapacke), cairo $(pkg-config --modversion cairo), FFTW $(pkg-config --modversion fftw3f), hnswlib $(dpkg-query -W -f='${Version}' libhnswlib-dev 2>/dev/null || echo '?'), NumPy $("$python" -c 'import numpy; print(numpy.__version__)'))" >&2
+echo "deps: ok ($(pkg-config --modversion openblas) OpenBLAS, LAPACKE $(pkg-config --modversion lapacke), cairo $(pkg-config --modversion cairo), FFTW $(pkg-config --modversion fftw3f), ARPACK $(pkg-config --modversion arpack), hnswlib $(dpkg-query -W -f='${Version}' libhnswlib-dev 2>/dev/null || echo '?'), NumPy $("$python" -c 'import numpy; print(numpy.__version__)'))" >&2
