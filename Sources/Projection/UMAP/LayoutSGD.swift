@@ -154,7 +154,7 @@ struct LayoutSGD: Sendable {
                                                     let negatives = Int((epoch - nextNegative[e]) / perNegative)
                                                     for _ in 0..<max(negatives, 0) {
                                                         stream &+= 0x9E37_79B9_7F4A_7C15
-                                                        let s = Int((Self.mix(stream) >> 32) &* UInt64(tailCount) >> 32)
+                                                        let s = Int(((Self.mix(stream) >> 32) &* UInt64(tailCount)) >> 32)  // uniform in 0..<tailCount (Lemire)
                                                         if fit && s == j { continue }
                                                         let delta = current - others[s]
                                                         let d2 = (delta * delta).sum()
