@@ -77,12 +77,9 @@ struct UMAPFit: ParsableCommand {
         return p
     }
 
-    func validate() throws {
-        try parameters().validate()
-    }
-
     func run() throws {
         common.apply()
+        try parameters().validate()  // here, not in validate(): its errors then name the flags (ErrorBoundary)
         let reader = try input.reader()
         let x = try reader.readAll()
         let initialization: UMAPInitialization
