@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Side-by-side comparison of EmbedViz with the reference tools on the same inputs, in one run.
 
-Runs scikit-learn (PCA, t-SNE 3-D), openTSNE (t-SNE 2-D, BH and FFT) and PyTorch (one training epoch
-of the tutorial's CNN) next to `embedviz`, with the same thread count, and prints one table: time,
+Runs scikit-learn (PCA, t-SNE 3-D), openTSNE (t-SNE 2-D, BH and FFT), umap-learn (UMAP 2-D) and
+PyTorch (one training epoch of the tutorial's CNN) next to `embedviz`, with the same thread count, and prints one table: time,
 ratio, KL divergence (recomputed exactly for every map from the same affinities: openTSNE's
 perplexity-based P with exact neighbours), explained-variance differences, trustworthiness (k = 10,
 fixed 5k subsample), 10-NN accuracy, peak RSS. Results are also written to results.json.
 
 Usage (from the repository root, after `make build data`): make bench-compare
-   or: Benchmarks/compare/.venv/bin/python Benchmarks/compare/compare.py [--only pca,tsne,cnn] [--skip-70k]
+   or: Benchmarks/compare/.venv/bin/python Benchmarks/compare/compare.py [--only pca,tsne,umap,cnn] [--skip-70k]
 """
 import argparse
 import json
@@ -101,9 +101,21 @@ def quality(x, y, labels, perplexity=30):
     return kl, trust, float(np.mean(predicted == labels))
 
 
+def map_quality(x, y, labels):
+    """Trustworthiness (k = 10, the fixed 5k subsample of `quality`) and 10-NN accuracy of a map."""
+    from sklearn.manifold import trustworthiness
+    from sklearn.neighbors import NearestNeighbors
+    rng = np.random.default_rng(0)
+    sub = rng.choice(len(x), min(5000, len(x)), replace=False)
+    trust = float(trustworthiness(x[sub], y[sub], n_neighbors=10))
+    ind = NearestNeighbors(n_neighbors=11).fit(y).kneighbors(y, return_distance=False)[:, 1:]
+    predicted = np.array([np.bincount(v, minlength=11).argmax() for v in labels[ind]])
+    return trust, float(np.mean(predicted == labels))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="pca,tsne,cnn,sgemm")
+    ap.add_argument("--only", default="pca,tsne,umap,cnn,sgemm")
     ap.add_argument("--skip-70k", action="store_true")
     a = ap.parse_args()
     only = set(a.only.split(","))
@@ -161,6 +173,34 @@ def main():
             ratio = {"ratio_to_best": min(results.values()) / record["seconds_total"]} if results else {}
             row(f"t-SNE {dims}D {name}", f"embedviz ({record['method']})", record["seconds_total"], rss, kl=kl, trust=trust,
                 knn_acc=acc, **ratio)
+
+    if "umap" in only:
+        # Same threads, n_neighbors 15, min_dist 0.1, and the same epochs (umap-learn's rule: 500 up to
+        # 10,000 points, else 200). umap-learn's time is reported without its one-time numba
+        # compilation (a warm-up fit in the same process) and with it (warm-up + fit).
+        cases = [("cnn10k", "cnn10k")] + ([] if a.skip_70k else [("mnist70k_pca50", "mnist70k_pca50"),
+                                                                   ("mnist70k_784", "mnist70k_784")])
+        for name, key in cases:
+            if key not in paths:
+                print(f"(skipping {name}: run `make demo` first for the CNN embeddings)")
+                continue
+            x = np.load(paths[key]).astype(np.float32)
+            lab = np.load(f"{WORK}/labels_cnn.npy") if key == "cnn10k" else labels70k
+            epochs = 500 if len(x) <= 10000 else 200
+            out_path = f"{WORK}/ref_umap_{name}.npy"
+            s, rss, out = python("umap_reference.py", paths[key], out_path, "--epochs", str(epochs), "--threads", str(THREADS))
+            info = json.loads(out)
+            trust, acc = map_quality(x, np.load(out_path), lab)
+            row(f"UMAP 2D {name}", f"umap-learn {info['version']}", info["seconds"], rss, trust=trust, knn_acc=acc,
+                with_numba_compile=info["seconds"] + info["seconds_warmup"])
+            out_path = f"{WORK}/ours_umap_{name}.npy"
+            s, rss, out = timed([EMBEDVIZ, "umap", "--input", paths[key], "--output", out_path, "--epochs", str(epochs),
+                                 "--threads", str(THREADS), "--json", "-", "--quiet"])
+            record = json.loads(out)["record"]
+            trust, acc = map_quality(x, np.load(out_path), lab)
+            row(f"UMAP 2D {name}", f"embedviz ({record['initialization']} start)", record["seconds_total"], rss, trust=trust,
+                knn_acc=acc, ratio=record["seconds_total"] / info["seconds"],
+                ratio_with_compile=record["seconds_total"] / (info["seconds"] + info["seconds_warmup"]))
 
     if "cnn" in only:
         s, rss, out = python("torch_cnn.py", "--data", os.path.join(ROOT, "data", "mnist"), "--epochs", "2",

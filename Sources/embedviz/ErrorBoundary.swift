@@ -48,6 +48,17 @@ enum ErrorBoundary {
         "TSNE.initialization": flag("--init"),
         "TSNEParameters.method": flag("--method"),
         "TSNEParameters.dimensions": flag("--dimensions"),
+        "UMAP.initialization": flag("--init"),
+        "UMAPParameters.dimensions": flag("--dimensions"),
+        "UMAPParameters.neighbours": flag("--n-neighbors"),
+        "UMAPParameters.minDist": flag("--min-dist"),
+        "UMAPParameters.spread": flag("--spread"),
+        "UMAPParameters.epochs": flag("--epochs"),
+        "UMAPParameters.learningRate": flag("--learning-rate"),
+        "UMAPParameters.negativeSampleRate": flag("--negative-sample-rate"),
+        "UMAPParameters.repulsionStrength": flag("--repulsion-strength"),
+        "UMAPParameters.localConnectivity": flag("--local-connectivity"),
+        "UMAPTransform.Parameters.epochs": flag("--epochs"),
         "NeighbourSearch.m": flag("--hnsw-m"),
         "NeighbourSearch.efConstruction": flag("--hnsw-ef-construction"),
         "NeighbourSearch.ef": flag("--hnsw-ef"),
@@ -59,6 +70,8 @@ enum ErrorBoundary {
     /// library's names. A flag added for one moves it to `names`.
     static let unexposed: Set<String> = [
         "NeighbourSearch.recallWarningBelow",
+        // `umap transform` has no learning-rate flag: a quarter of the fit's, as umap-learn.
+        "UMAPTransform.Parameters.learningRate",
     ]
 
     private static func flag(_ name: String) -> @Sendable (String?) -> String { { _ in name } }

@@ -262,4 +262,5 @@ let benchmarks: @Sendable () -> Void = {
     gradientBenchmark("FFT", dimensions: 2) { FFTRepulsion() }
 
     spectralLayoutBenchmarks(mnistDirectory: mnistDirectory)
+    umapBenchmarks(mnistDirectory: mnistDirectory)
 }

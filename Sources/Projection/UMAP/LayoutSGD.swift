@@ -1,0 +1,206 @@
+import Foundation
+import Linalg
+
+// UMAP's optimisation of the map (umap-learn's `optimize_layout_euclidean`): stochastic gradient
+// descent on the fuzzy-set cross-entropy, edges sampled in proportion to their weight, negative
+// samples for the repulsion (McInnes, Healy & Melville 2018, §3.2 and appendix).
+//
+// What each epoch n (0-based, of E) does, as umap-learn does it:
+//   • edge e (head j → tail k, weight w) is sampled every max w / w epochs (`epochsPerSample`):
+//     when its next sample epoch is ≤ n; edges lighter than max w / E were pruned beforehand;
+//   • a sampled edge pulls the head towards the tail along the gradient of log q,
+//     q = 1 / (1 + a·d^(2b)):  Δy_j = α · clip(−2ab·d^(2(b−1)) / (1 + a·d^(2b)) · (y_j − y_k)),
+//     each coordinate clipped to [−4, 4];
+//   • then the head is pushed away from `negativeSampleRate` (5) uniformly drawn points per
+//     positive sample (umap-learn counts them with the same fractional schedule, so the number
+//     varies around 5): Δy_j = α · clip(2γb / ((0.001 + d²)(1 + a·d^(2b))) · (y_j − y_s));
+//   • the learning rate is α₀ during epochs 0 and 1 and α₀·(1 − (n − 1)/E) in epoch n ≥ 1.
+//
+// Determinism with all threads in use. umap-learn's parallel mode is Hogwild (threads write any
+// point while others read it), so its maps differ from run to run; with a seed it runs on one
+// thread. Here every epoch is one parallel pass over the heads that is independent of how the
+// heads are split among threads:
+//   • each point's position is written only while its own edges are processed (its CSR row: the
+//     graph is stored by head), by the one thread that owns that row in this epoch;
+//   • every other position read during the epoch (tails, negative samples) is read from a snapshot
+//     taken at the start of the epoch (one N×d copy per epoch), never from the live map;
+//   • the negative samples of point j in epoch n come from a counter-based stream keyed by
+//     (seed, n, j) (SplitMix64), not by thread or by the order of work.
+// So the map after every epoch is a function of the seed and the data only: identical whatever
+// `--threads` is (not merely for a fixed count), and the threads never wait on each other inside
+// an epoch.
+//   umap-learn's fit also moves the tail (`move_other`): edge j → k moves y_k by the opposite step.
+// The graph is symmetric with exactly equal weights both ways, so edge k → j is sampled in the same
+// epochs and its own head step is that move; here the head takes its attraction step twice in a
+// row (the second from its updated position), which gives each point the two pulls it gets in
+// umap-learn per sampled pair while only ever writing the point that owns the row.
+//   What this changes against umap-learn's sequential pass: within an epoch, a point sees the
+// others where they were at the start of the epoch (a Jacobi-style sweep) rather than wherever the
+// sweep has moved them (Gauss–Seidel). Over 200–500 epochs of small steps this is second order; the
+// quality is measured side by side with umap-learn (trustworthiness, 10-NN accuracy) in
+// `Benchmarks/compare/compare.py --only umap`.
+//   Transform uses the same pass with the reference map as the (fixed) tail positions: new points
+// never interact, so no snapshot is needed and each new point moves only along its own edges.
+
+/// The edges of the optimisation, by head: head j's edges are `tails[rowStart[j]..<rowStart[j + 1]]`
+/// with their sampling period `epochsPerSample` (max weight / weight, ≥ 1).
+struct LayoutEdges: Sendable {
+    var rowStart: [Int]
+    var tails: [Int32]
+    var epochsPerSample: [Float]
+
+    var heads: Int { rowStart.count - 1 }
+
+    /// The edges of `graph` (already pruned), sampled every max weight / weight epochs.
+    init(_ graph: FuzzyGraph) {
+        rowStart = graph.rowStart
+        tails = graph.columns
+        let maximum = graph.maximumWeight
+        epochsPerSample = graph.weights.map { maximum / $0 }
+    }
+
+    init(rowStart: [Int], tails: [Int32], epochsPerSample: [Float]) {
+        self.rowStart = rowStart
+        self.tails = tails
+        self.epochsPerSample = epochsPerSample
+    }
+}
+
+/// The SGD of the map (see the notes at the top of this file).
+struct LayoutSGD: Sendable {
+    var curve: MapCurve
+    var epochs: Int
+    var initialLearningRate: Double
+    var negativeSampleRate: Int
+    var repulsionStrength: Double
+    var seed: UInt64
+    /// How many parts each epoch's heads are split into (nil: 4 per thread, at least 512 heads each).
+    /// The map does not depend on it (the tests check that); only the balance of the work does.
+    var parts: Int? = nil
+
+    /// Optimises `head` (heads × `dimensions`, row-major) along `edges`. `tail` nil: the map is its own
+    /// tail (a fit: tails read from each epoch's snapshot, attraction taken twice, a point never its
+    /// own negative sample); else the fixed positions (tails × `dimensions`) of a transform's reference.
+    /// `progress(epoch)` is called after each epoch with the number of epochs done; `observe`, when
+    /// given, with the map after each epoch.
+    func optimise(_ head: inout [Float], dimensions: Int, edges: LayoutEdges, tail: [Float]? = nil,
+                  progress: (Int) -> Void = { _ in }, observe: ((Int, [Float]) -> Void)? = nil) {
+        switch dimensions {
+        case 1: run(&head, SIMD2<Float>.self, dimensions: 1, edges: edges, tail: tail, progress: progress, observe: observe)
+        case 2: run(&head, SIMD2<Float>.self, dimensions: 2, edges: edges, tail: tail, progress: progress, observe: observe)
+        case 3: run(&head, SIMD4<Float>.self, dimensions: 3, edges: edges, tail: tail, progress: progress, observe: observe)
+        default: preconditionFailure("UMAP layouts have 1, 2 or 3 dimensions, not \(dimensions)")
+        }
+    }
+
+    /// Positions as SIMD vectors (coordinates beyond `dimensions` zero, and they stay zero: their
+    /// differences are zero, so are their steps).
+    private static func pack<V: SIMD>(_ flat: [Float], _ d: Int, as _: V.Type) -> [V] where V.Scalar == Float {
+        (0..<(flat.count / d)).map { i in
+            var v = V()
+            for c in 0..<d { v[c] = flat[i * d + c] }
+            return v
+        }
+    }
+
+    private func run<V: SIMD>(_ head: inout [Float], _: V.Type, dimensions d: Int, edges: LayoutEdges, tail: [Float]?,
+                              progress: (Int) -> Void, observe: ((Int, [Float]) -> Void)?) where V.Scalar == Float {
+        let fit = tail == nil
+        let heads = edges.heads
+        precondition(head.count == heads * d, "\(head.count) coordinates for \(heads) heads in \(d)-D")
+        var y = Self.pack(head, d, as: V.self)
+        var reference = tail.map { Self.pack($0, d, as: V.self) } ?? y
+        let tailCount = reference.count
+        var nextSample = edges.epochsPerSample
+        let rate = Float(negativeSampleRate)
+        var nextNegative = rate > 0 ? edges.epochsPerSample.map { $0 / rate } : []
+        let (a, b) = (Float(curve.a), Float(curve.b))
+        let attractionScale = -2 * a * b, repulsionScale = 2 * Float(repulsionStrength) * b
+        let moves = fit ? 2 : 1
+        let streamKey = Self.mix(seed &+ 0x5EED_0F_0AB5_0000)
+        var alpha = Float(initialLearningRate)
+        let parts = max(1, self.parts ?? min(4 * Threads.count, heads / 512))
+        for n in 0..<epochs {
+            if fit, n > 0 { reference.withUnsafeMutableBufferPointer { r in y.withUnsafeBufferPointer { r.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } } }
+            let epoch = Float(n)
+            let step = alpha
+            edges.rowStart.withUnsafeBufferPointer { rowStart in
+                edges.tails.withUnsafeBufferPointer { tails in
+                    edges.epochsPerSample.withUnsafeBufferPointer { period in
+                        reference.withUnsafeBufferPointer { others in
+                            y.withUnsafeMutableBufferPointer { yb in
+                                nextSample.withUnsafeMutableBufferPointer { ns in
+                                    nextNegative.withUnsafeMutableBufferPointer { nn in
+                                        let shared = UncheckedSendable((rowStart, tails, period, others, yb, ns, nn))
+                                        Threads.forEachPart(parts) { part in
+                                            let range = Threads.chunkRange(part, of: parts, total: heads)
+                                            let (rowStart, tails, period, others, y, nextSample, nextNegative) = shared.value
+                                            for j in range {
+                                                var current = y[j]
+                                                var stream = Self.mix(streamKey ^ (UInt64(n) << 40 | UInt64(j)))
+                                                for e in rowStart[j]..<rowStart[j + 1] where nextSample[e] <= epoch {
+                                                    let other = others[Int(tails[e])]
+                                                    for _ in 0..<moves {
+                                                        let delta = current - other
+                                                        let d2 = (delta * delta).sum()
+                                                        guard d2 > 0 else { break }
+                                                        let p = pow(d2, b)
+                                                        let coefficient = attractionScale * p / (d2 * (a * p + 1))
+                                                        current += Self.clip(coefficient * delta) * step
+                                                    }
+                                                    nextSample[e] += period[e]
+                                                    guard rate > 0 else { continue }
+                                                    let perNegative = period[e] / rate
+                                                    let negatives = Int((epoch - nextNegative[e]) / perNegative)
+                                                    for _ in 0..<max(negatives, 0) {
+                                                        stream &+= 0x9E37_79B9_7F4A_7C15
+                                                        let s = Int(((Self.mix(stream) >> 32) &* UInt64(tailCount)) >> 32)  // uniform in 0..<tailCount (Lemire)
+                                                        if fit && s == j { continue }
+                                                        let delta = current - others[s]
+                                                        let d2 = (delta * delta).sum()
+                                                        guard d2 > 0 else { continue }
+                                                        let p = pow(d2, b)
+                                                        let coefficient = repulsionScale / ((0.001 + d2) * (a * p + 1))
+                                                        current += Self.clip(coefficient * delta) * step
+                                                    }
+                                                    nextNegative[e] += Float(max(negatives, 0)) * perNegative
+                                                }
+                                                y[j] = current
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            alpha = Float(initialLearningRate * (1 - Double(n) / Double(epochs)))
+            progress(n + 1)
+            if let observe { observe(n + 1, Self.unpack(y, d)) }
+        }
+        head = Self.unpack(y, d)
+    }
+
+    private static func unpack<V: SIMD>(_ y: [V], _ d: Int) -> [Float] where V.Scalar == Float {
+        var flat = [Float](repeating: 0, count: y.count * d)
+        for i in y.indices {
+            for c in 0..<d { flat[i * d + c] = y[i][c] }
+        }
+        return flat
+    }
+
+    @inline(__always)
+    private static func clip<V: SIMD>(_ v: V) -> V where V.Scalar == Float {
+        v.clamped(lowerBound: V(repeating: -4), upperBound: V(repeating: 4))
+    }
+
+    /// SplitMix64's finaliser: a bijective mix of 64 bits.
+    @inline(__always)
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
