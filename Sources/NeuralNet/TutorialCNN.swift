@@ -183,26 +183,33 @@ public struct TutorialCNN: Sendable {
 
     /// Classifier: bn `(C, B·H·W)` → ReLU → max-pool `(C, B·P)` → ReLU → flatten `(B, F)` → fc1 `(B, E)`
     /// → ReLU → fc2: logits `(B, K)`, stopping after `last`.
-    func classifierForward(batch: Int, workspace w: CNNWorkspace, through last: Layer = .fc2) {
+    func classifierForward(batch: Int, workspace w: CNNWorkspace, through last: Layer = .fc2,
+                           profile: StepProfile? = nil, part k: Int = 0) {
         if last == .bn { return }
         let (C, E, F, K) = (Self.channels, Self.embeddingSize, Self.flatFeatures, Self.classes)
         let n = batch * Self.convPlane
         withPointers { p in
-            ReLU.forward(w.bn, count: C * n, y: w.relu1)
-            if last == .relu1 { return }
-            MaxPool2D.forward(w.relu1, planes: C * batch, height: Self.convHeight, width: Self.convWidth, y: w.pool,
-                              argmax: w.argmax)
-            if last == .pool { return }
-            ReLU.forward(w.pool, count: C * batch * Self.poolPlane, y: w.relu2)
-            Self.flatten(w.relu2, batch: batch, into: w.flat)
-            if last == .relu2 { return }
-            Linear.forward(w.flat, batch: batch, inFeatures: F, outFeatures: E,
-                           weight: p + Self.offsets.fc1Weight, bias: p + Self.offsets.fc1Bias, y: w.fc1)
+            profile.time(.normalisePoolForward, part: k) {
+                ReLU.forward(w.bn, count: C * n, y: w.relu1)
+                if last == .relu1 { return }
+                MaxPool2D.forward(w.relu1, planes: C * batch, height: Self.convHeight, width: Self.convWidth, y: w.pool,
+                                  argmax: w.argmax)
+                if last == .pool { return }
+                ReLU.forward(w.pool, count: C * batch * Self.poolPlane, y: w.relu2)
+                Self.flatten(w.relu2, batch: batch, into: w.flat)
+            }
+            if last == .relu1 || last == .pool || last == .relu2 { return }
+            profile.time(.fc1Forward, part: k) {
+                Linear.forward(w.flat, batch: batch, inFeatures: F, outFeatures: E,
+                               weight: p + Self.offsets.fc1Weight, bias: p + Self.offsets.fc1Bias, y: w.fc1)
+            }
             if last == .fc1 { return }
-            ReLU.forward(w.fc1, count: batch * E, y: w.relu3)
-            if last == .relu3 { return }
-            Linear.forward(w.relu3, batch: batch, inFeatures: E, outFeatures: K,
-                           weight: p + Self.offsets.fc2Weight, bias: p + Self.offsets.fc2Bias, y: w.logits)
+            profile.time(.fc2LossForward, part: k) {
+                ReLU.forward(w.fc1, count: batch * E, y: w.relu3)
+                if last == .relu3 { return }
+                Linear.forward(w.relu3, batch: batch, inFeatures: E, outFeatures: K,
+                               weight: p + Self.offsets.fc2Weight, bias: p + Self.offsets.fc2Bias, y: w.logits)
+            }
         }
     }
 
@@ -240,26 +247,32 @@ public struct TutorialCNN: Sendable {
     /// batch when this workspace holds one part of it) → fc2 → ReLU → fc1 → unflatten → ReLU →
     /// max-pool → ReLU → dRelu1 `(C, B·H·W)`, the gradient at the batch-norm output; fills the fc1
     /// and fc2 gradients.
-    func classifierBackward(batch: Int, meanOver: Int, workspace w: CNNWorkspace) {
+    func classifierBackward(batch: Int, meanOver: Int, workspace w: CNNWorkspace, profile: StepProfile? = nil, part k: Int = 0) {
         let (C, E, F, K) = (Self.channels, Self.embeddingSize, Self.flatFeatures, Self.classes)
         let n = batch * Self.convPlane
-        CrossEntropy.backward(probabilities: w.probabilities, labels: w.labels, batch: batch, classes: K,
-                              meanOver: meanOver, dLogits: w.dLogits)
         withPointers { p in
             let g = w.gradients
-            Linear.backward(dY: w.dLogits, x: w.relu3, batch: batch, inFeatures: E, outFeatures: K,
-                            weight: p + Self.offsets.fc2Weight, dWeight: g + Self.offsets.fc2Weight,
-                            dBias: g + Self.offsets.fc2Bias, dX: w.dHidden)
-            ReLU.backward(dY: w.dHidden, y: w.relu3, count: batch * E, dX: w.dHidden)
-            Linear.backward(dY: w.dHidden, x: w.flat, batch: batch, inFeatures: F, outFeatures: E,
-                            weight: p + Self.offsets.fc1Weight, dWeight: g + Self.offsets.fc1Weight,
-                            dBias: g + Self.offsets.fc1Bias, dX: w.dFlat)
+            profile.time(.lossFc2Backward, part: k) {
+                CrossEntropy.backward(probabilities: w.probabilities, labels: w.labels, batch: batch, classes: K,
+                                      meanOver: meanOver, dLogits: w.dLogits)
+                Linear.backward(dY: w.dLogits, x: w.relu3, batch: batch, inFeatures: E, outFeatures: K,
+                                weight: p + Self.offsets.fc2Weight, dWeight: g + Self.offsets.fc2Weight,
+                                dBias: g + Self.offsets.fc2Bias, dX: w.dHidden)
+                ReLU.backward(dY: w.dHidden, y: w.relu3, count: batch * E, dX: w.dHidden)
+            }
+            profile.time(.fc1Backward, part: k) {
+                Linear.backward(dY: w.dHidden, x: w.flat, batch: batch, inFeatures: F, outFeatures: E,
+                                weight: p + Self.offsets.fc1Weight, dWeight: g + Self.offsets.fc1Weight,
+                                dBias: g + Self.offsets.fc1Bias, dX: w.dFlat)
+            }
         }
-        Self.unflatten(w.dFlat, batch: batch, into: w.dPool)
-        ReLU.backward(dY: w.dPool, y: w.relu2, count: C * batch * Self.poolPlane, dX: w.dPool)
-        MaxPool2D.backward(dY: w.dPool, argmax: w.argmax, planes: C * batch, height: Self.convHeight, width: Self.convWidth,
-                           dX: w.dRelu1)
-        ReLU.backward(dY: w.dRelu1, y: w.relu1, count: C * n, dX: w.dRelu1)
+        profile.time(.poolBackward, part: k) {
+            Self.unflatten(w.dFlat, batch: batch, into: w.dPool)
+            ReLU.backward(dY: w.dPool, y: w.relu2, count: C * batch * Self.poolPlane, dX: w.dPool)
+            MaxPool2D.backward(dY: w.dPool, argmax: w.argmax, planes: C * batch, height: Self.convHeight, width: Self.convWidth,
+                               dX: w.dRelu1)
+            ReLU.backward(dY: w.dRelu1, y: w.relu1, count: C * n, dX: w.dRelu1)
+        }
     }
 
     /// Batch-norm backward, first half: this part's (Σ dy, Σ dy·x̂) per channel into `w.gradientSums`
@@ -308,7 +321,7 @@ public struct TutorialCNN: Sendable {
     /// Returns the batch's mean loss and the number of correct predictions. With `inputGradient` (one
     /// part only), `dInput` is filled too.
     public mutating func trainingStep(parts: [CNNWorkspace], rows: [Int], optimizer: inout Adam?,
-                                      inputGradient: Bool = false) -> (loss: Double, correct: Int) {
+                                      inputGradient: Bool = false, profile: StepProfile? = nil) -> (loss: Double, correct: Int) {
         precondition(parts.count == rows.count && !parts.isEmpty && (!inputGradient || parts.count == 1))
         let C = Self.channels
         let B = rows.reduce(0, +)
@@ -318,52 +331,87 @@ public struct TutorialCNN: Sendable {
             parts.reduce(0.0) { $0 + partial($1) }
         }
         let model = self  // the parameters stay as they are until the Adam update
+        profile?.beginStep(parts: parts.count)
+        defer { profile?.endStep() }
 
         // Forward: convolution, and each part's Σ x per channel.
-        Threads.forEachPart(parts.count) { k in
-            let w = parts[k], n = rows[k] * Self.convPlane
-            model.convolutionForward(batch: rows[k], workspace: w)
-            for c in 0..<C { w.channelSums[c] = Double(sum(w.conv + c * n, count: n)) }
-        }
-        // Forward: batch-norm statistics of the whole batch, the mean, then (a second pass, no
-        // cancellation) the centred sums of squares; they move the running estimates.
-        let mean = (0..<C).map { c in Float(acrossParts { $0.channelSums[c] } / Double(count)) }
-        Threads.forEachPart(parts.count) { k in
-            let w = parts[k], n = rows[k] * Self.convPlane
-            for c in 0..<C { w.channelSums[c] = BatchNorm2D.centredSquares(w.conv + c * n, count: n, mean: mean[c]) }
-        }
-        var inverseStd = [Float](repeating: 0, count: C)
-        runningMean.withUnsafeMutableBufferPointer { rm in
-            runningVar.withUnsafeMutableBufferPointer { rv in
-                for c in 0..<C {
-                    inverseStd[c] = batchNorm.statistics(mean: mean[c], centredSquares: acrossParts { $0.channelSums[c] },
-                                                         count: count, runningMean: rm.baseAddress! + c, runningVar: rv.baseAddress! + c)
+        profile.region {
+            Threads.forEachPart(parts.count) { k in
+                let w = parts[k], n = rows[k] * Self.convPlane
+                profile.time(.convolutionForward, part: k) { model.convolutionForward(batch: rows[k], workspace: w) }
+                profile.time(.batchNormStatistics, part: k) {
+                    for c in 0..<C { w.channelSums[c] = Double(sum(w.conv + c * n, count: n)) }
                 }
             }
         }
-        // Forward: batch norm, the classifier, the loss.
-        let results = Threads.mapParts(parts.count) { k -> (lossSum: Double, correct: Int) in
-            model.batchNormTrainingForward(batch: rows[k], mean: mean, inverseStd: inverseStd, workspace: parts[k])
-            model.classifierForward(batch: rows[k], workspace: parts[k])
-            return model.crossEntropyForward(batch: rows[k], workspace: parts[k])
+        // Forward: batch-norm statistics of the whole batch, the mean, then (a second pass, no
+        // cancellation) the centred sums of squares; they move the running estimates.
+        let mean = profile.time(.batchNormExchange, part: 0) {
+            (0..<C).map { c in Float(acrossParts { $0.channelSums[c] } / Double(count)) }
         }
-
-        // Backward: the loss and the classifier, and each part's batch-norm sums.
-        Threads.forEachPart(parts.count) { k in
-            model.classifierBackward(batch: rows[k], meanOver: B, workspace: parts[k])
-            model.batchNormGradientSums(batch: rows[k], workspace: parts[k])
+        profile.region {
+            Threads.forEachPart(parts.count) { k in
+                let w = parts[k], n = rows[k] * Self.convPlane
+                profile.time(.batchNormStatistics, part: k) {
+                    for c in 0..<C { w.channelSums[c] = BatchNorm2D.centredSquares(w.conv + c * n, count: n, mean: mean[c]) }
+                }
+            }
+        }
+        var inverseStd = [Float](repeating: 0, count: C)
+        profile.time(.batchNormExchange, part: 0) {
+            runningMean.withUnsafeMutableBufferPointer { rm in
+                runningVar.withUnsafeMutableBufferPointer { rv in
+                    for c in 0..<C {
+                        inverseStd[c] = batchNorm.statistics(mean: mean[c], centredSquares: acrossParts { $0.channelSums[c] },
+                                                             count: count, runningMean: rm.baseAddress! + c, runningVar: rv.baseAddress! + c)
+                    }
+                }
+            }
+        }
+        // Forward: batch norm, the classifier, the loss; backward: the loss and the classifier, and
+        // each part's batch-norm sums.
+        var results = [(lossSum: Double, correct: Int)](repeating: (0, 0), count: parts.count)
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = UncheckedSendable(out)
+            profile.region {
+                Threads.forEachPart(parts.count) { k in
+                    let w = parts[k], b = rows[k]
+                    profile.time(.normalisePoolForward, part: k) {
+                        model.batchNormTrainingForward(batch: b, mean: mean, inverseStd: inverseStd, workspace: w)
+                    }
+                    model.classifierForward(batch: b, workspace: w, profile: profile, part: k)
+                    slots.value[k] = profile.time(.fc2LossForward, part: k) { model.crossEntropyForward(batch: b, workspace: w) }
+                }
+            }
+        }
+        profile.region {
+            Threads.forEachPart(parts.count) { k in
+                let w = parts[k], b = rows[k]
+                model.classifierBackward(batch: b, meanOver: B, workspace: w, profile: profile, part: k)
+                profile.time(.poolBackward, part: k) { model.batchNormGradientSums(batch: b, workspace: w) }
+            }
         }
         // Backward: batch norm with the whole batch's means of dy and dy·x̂, then the convolution.
-        let meanDy = (0..<C).map { c in Float(acrossParts { $0.gradientSums[c].0 } / Double(count)) }
-        let meanDyXHat = (0..<C).map { c in Float(acrossParts { $0.gradientSums[c].1 } / Double(count)) }
-        Threads.forEachPart(parts.count) { k in
-            model.batchNormBackward(batch: rows[k], meanDy: meanDy, meanDyXHat: meanDyXHat, workspace: parts[k])
-            model.convolutionBackward(batch: rows[k], workspace: parts[k], inputGradient: inputGradient)
+        let (meanDy, meanDyXHat) = profile.time(.batchNormExchange, part: 0) {
+            ((0..<C).map { c in Float(acrossParts { $0.gradientSums[c].0 } / Double(count)) },
+             (0..<C).map { c in Float(acrossParts { $0.gradientSums[c].1 } / Double(count)) })
+        }
+        profile.region {
+            Threads.forEachPart(parts.count) { k in
+                profile.time(.normaliseBackward, part: k) {
+                    model.batchNormBackward(batch: rows[k], meanDy: meanDy, meanDyXHat: meanDyXHat, workspace: parts[k])
+                }
+                profile.time(.convolutionBackward, part: k) {
+                    model.convolutionBackward(batch: rows[k], workspace: parts[k], inputGradient: inputGradient)
+                }
+            }
         }
 
         // Adam on the summed gradients.
         if optimizer != nil {
-            optimizer!.update(parameters: &parameters, gradientParts: parts.map { UnsafePointer($0.gradients) })
+            profile.time(.adam, part: 0) {
+                optimizer!.update(parameters: &parameters, gradientParts: parts.map { UnsafePointer($0.gradients) })
+            }
         }
         let lossSum = results.reduce(0.0) { $0 + $1.lossSum }
         return (lossSum / Double(B), results.reduce(0) { $0 + $1.correct })
