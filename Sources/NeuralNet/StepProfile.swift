@@ -33,7 +33,7 @@ public final class StepProfile: @unchecked Sendable {
         case normaliseBackward
         /// The convolution's weight and bias gradients.
         case convolutionBackward
-        /// Adam on the summed gradients.
+        /// Adam: fc1's weights by blocks of rows in the last region, the rest serially after it.
         case adam
         /// Region wall time beyond the parts' mean work (see the type's summary).
         case synchronisation
@@ -86,7 +86,7 @@ public final class StepProfile: @unchecked Sendable {
     public func nanosecondsPerStep(_ stage: Stage) -> Double {
         var total: UInt64 = 0
         for k in 0..<parts { total += slots[stage.rawValue * Self.maximumParts + k] }
-        let perPart = stage == .batchNormExchange || stage == .adam || stage == .synchronisation ? 1 : parts
+        let perPart = stage == .batchNormExchange || stage == .synchronisation ? 1 : parts
         return Double(total) / Double(perPart) / Double(max(steps, 1))
     }
 
@@ -110,6 +110,16 @@ public final class StepProfile: @unchecked Sendable {
         return result
     }
 
+    /// Times `body`, serial work between the regions that every part waits for, as part of `stage`
+    /// on every part.
+    func timeSerial<R>(_ stage: Stage, _ body: () -> R) -> R {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = body()
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        for k in 0..<parts { slots[stage.rawValue * Self.maximumParts + k] += elapsed }
+        return result
+    }
+
     /// Times a parallel region: what its wall time has beyond the parts' mean work is synchronisation.
     func region(_ body: () -> Void) {
         regionWork.update(repeating: 0, count: parts)
@@ -129,6 +139,12 @@ extension Optional where Wrapped == StepProfile {
     func time<R>(_ stage: StepProfile.Stage, part k: Int, _ body: () -> R) -> R {
         guard let profile = self else { return body() }
         return profile.time(stage, part: k, body)
+    }
+
+    @inline(__always)
+    func timeSerial<R>(_ stage: StepProfile.Stage, _ body: () -> R) -> R {
+        guard let profile = self else { return body() }
+        return profile.timeSerial(stage, body)
     }
 
     @inline(__always)

@@ -72,7 +72,7 @@ func measuredTriadBandwidth(threads: Int, floats: Int = 262_144, runs: Int = 21)
     for t in arrays { for p in t { p.initialize(repeating: 1, count: floats) } }
     defer { for t in arrays { for p in t { p.deallocate() } } }
     var rates: [Double] = []
-    let shared = UncheckedBox(arrays)
+    let shared = UncheckedBox(value: arrays)
     for _ in 0..<runs {
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: threads) { t in
@@ -130,11 +130,11 @@ func trainingStepBenchmarks(mnistDirectory: String) {
     let threads = 2
     // MARK: the machine's peak, measured and derived
     Benchmark("peak sgemm n=2048 threads=2 vs CPU-derived",
-              configuration: .init(metrics: [.wallClock, .custom("measured GFLOP/s ×1000", polarity: .prefersLarger),
+              configuration: .init(metrics: [.wallClock, .throughput, .custom("measured GFLOP/s ×1000", polarity: .prefersLarger),
                                              .custom("derived GFLOP/s ×1000", polarity: .prefersLarger),
                                              .custom("measured/derived ×1000", polarity: .prefersLarger),
                                              .custom("triad GB/s ×1000", polarity: .prefersLarger)],
-                                   timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(20), maxIterations: 3)) { benchmark in
+                                   timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(20), maxIterations: 1)) { benchmark in
         let derived = CPUPeak.fromProcCPUInfo(cores: threads)
         FileHandle.standardError.write(Data("CPU-derived peak: \(derived.description) = \(String(format: "%.1f", derived.gflops)) GFLOP/s\n".utf8))
         for _ in benchmark.scaledIterations {
@@ -148,7 +148,7 @@ func trainingStepBenchmarks(mnistDirectory: String) {
     }
 
     // MARK: one step, stage by stage (batch 32 split over 2 threads, as in training)
-    var metrics: [BenchmarkMetric] = [.wallClock]
+    var metrics: [BenchmarkMetric] = [.wallClock, .throughput]
     for stage in StepProfile.Stage.allCases {
         metrics.append(.custom("\(metricStem(stage)) μs ×1000"))
         let work = stageWork(stage, batch: 32)
