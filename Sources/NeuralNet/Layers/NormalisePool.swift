@@ -19,11 +19,6 @@ enum NormalisePool {
         precondition(wo >= 8, "the fused block needs maps at least 16 wide")
         let (m, s, g, b) = (SIMD8<Float>(repeating: mean), SIMD8<Float>(repeating: inverseStd), SIMD8<Float>(repeating: gamma),
                             SIMD8<Float>(repeating: beta))
-        @inline(__always) func normalised(_ v: SIMD8<Float>) -> (xHat: SIMD8<Float>, y: SIMD8<Float>) {
-            let h = (v - m) * s
-            let y = g * h + b
-            return (h, y.replacing(with: 0, where: y .< 0))
-        }
         for p in 0..<planes {
             let src = x + p * height * width
             let out = pooled + p * stride, which = argmax + p * ho * wo, kept = pooledXHat + p * ho * wo
@@ -34,19 +29,33 @@ enum NormalisePool {
                     start = min(start, wo - 8)
                     let top = UnsafeRawPointer(r0 + 2 * start).loadUnaligned(as: SIMD16<Float>.self)
                     let bottom = UnsafeRawPointer(r1 + 2 * start).loadUnaligned(as: SIMD16<Float>.self)
-                    // The window's four positions in row-major order: top-left, top-right, bottom-left, bottom-right.
-                    var (xHat, best) = normalised(top.evenHalf)
+                    // The window's four positions in row-major order: top-left, top-right, bottom-left,
+                    // bottom-right; x̂ = (x − μ)·σ⁻¹, y = max(γ·x̂ + β, 0), strictly greater replaces.
+                    var xHat = (top.evenHalf - m) * s
+                    var best = g * xHat + b
+                    best.replace(with: 0, where: best .< 0)
                     var index = SIMD8<Int32>()
-                    @inline(__always) func consider(_ v: SIMD8<Float>, _ position: Int32) {
-                        let (h, y) = normalised(v)
-                        let better = y .> best
-                        best.replace(with: y, where: better)
-                        xHat.replace(with: h, where: better)
-                        index.replace(with: position, where: better)
-                    }
-                    consider(top.oddHalf, 1)
-                    consider(bottom.evenHalf, 2)
-                    consider(bottom.oddHalf, 3)
+                    let h1 = (top.oddHalf - m) * s
+                    var y1 = g * h1 + b
+                    y1.replace(with: 0, where: y1 .< 0)
+                    var better = y1 .> best
+                    best.replace(with: y1, where: better)
+                    xHat.replace(with: h1, where: better)
+                    index.replace(with: 1, where: better)
+                    let h2 = (bottom.evenHalf - m) * s
+                    var y2 = g * h2 + b
+                    y2.replace(with: 0, where: y2 .< 0)
+                    better = y2 .> best
+                    best.replace(with: y2, where: better)
+                    xHat.replace(with: h2, where: better)
+                    index.replace(with: 2, where: better)
+                    let h3 = (bottom.oddHalf - m) * s
+                    var y3 = g * h3 + b
+                    y3.replace(with: 0, where: y3 .< 0)
+                    better = y3 .> best
+                    best.replace(with: y3, where: better)
+                    xHat.replace(with: h3, where: better)
+                    index.replace(with: 3, where: better)
                     let at = oy * wo + start
                     UnsafeMutableRawPointer(out + at).storeBytes(of: best, as: SIMD8<Float>.self)
                     UnsafeMutableRawPointer(kept + at).storeBytes(of: xHat, as: SIMD8<Float>.self)
