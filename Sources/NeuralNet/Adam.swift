@@ -30,28 +30,52 @@ public struct Adam: Sendable, Equatable {
     /// in parallel), summed on the fly; parameter ranges are updated in parallel.
     /// - Parameter gradientParts: buffers of `parameters.count` gradients each.
     public mutating func update(parameters: inout [Float], gradientParts parts: [UnsafePointer<Float>]) {
+        parts.withUnsafeBufferPointer { update(parameters: &parameters, gradientParts: $0) }
+    }
+
+    /// The same, with the parts' buffers in a buffer (no array to allocate per step).
+    mutating func update(parameters: inout [Float], gradientParts parts: UnsafeBufferPointer<UnsafePointer<Float>>) {
         precondition(parameters.count == m.count && !parts.isEmpty)
+        let count = parameters.count
+        parameters.withUnsafeMutableBufferPointer { p in
+            let pp = p.baseAddress!
+            withStep { step in
+                Threads.parallelFor(count, minimumChunk: 16_384) { range in step.update(pp, gradientParts: parts, range: range) }
+            }
+        }
+    }
+
+    /// One step's constants and moment buffers, for callers that update parameter ranges
+    /// themselves (in parallel, with each range's gradient where it is).
+    struct Step {
+        let m, v: UnsafeMutablePointer<Float>
+        let stepSize, inverseCorrection2, beta1, beta2, epsilon: Float
+
+        /// The update of `parameters[range]` with g = Σ gradientParts (each indexed like `parameters`).
+        func update(_ parameters: UnsafeMutablePointer<Float>, gradientParts parts: UnsafeBufferPointer<UnsafePointer<Float>>,
+                    range: Range<Int>) {
+            Adam.update(parameters, parts, m, v, range: range, stepSize: stepSize, inverseCorrection2: inverseCorrection2,
+                        beta1: beta1, beta2: beta2, epsilon: epsilon)
+        }
+    }
+
+    /// Advances the step count and runs `body` with that step's bias corrections and the moments.
+    mutating func withStep<R>(_ body: (Step) -> R) -> R {
         step += 1
         let t = Double(step)
         let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
         let inverseCorrection2 = Float(1 / (1 - pow(Double(beta2), t)).squareRoot())
         let (b1, b2, eps) = (beta1, beta2, epsilon)
-        let count = parameters.count
-        parameters.withUnsafeMutableBufferPointer { p in
-            m.withUnsafeMutableBufferPointer { m in
-                v.withUnsafeMutableBufferPointer { v in
-                    let (pp, mp, vp) = (p.baseAddress!, m.baseAddress!, v.baseAddress!)
-                    Threads.parallelFor(count, minimumChunk: 16_384) { range in
-                        Self.update(pp, parts, mp, vp, range: range, stepSize: stepSize,
-                                    inverseCorrection2: inverseCorrection2, beta1: b1, beta2: b2, epsilon: eps)
-                    }
-                }
+        return m.withUnsafeMutableBufferPointer { m in
+            v.withUnsafeMutableBufferPointer { v in
+                body(Step(m: m.baseAddress!, v: v.baseAddress!, stepSize: stepSize, inverseCorrection2: inverseCorrection2,
+                          beta1: b1, beta2: b2, epsilon: eps))
             }
         }
     }
 
     /// The update over `range`, eight parameters at a time, with g = Σ parts.
-    static func update(_ p: UnsafeMutablePointer<Float>, _ parts: [UnsafePointer<Float>], _ m: UnsafeMutablePointer<Float>,
+    static func update(_ p: UnsafeMutablePointer<Float>, _ parts: UnsafeBufferPointer<UnsafePointer<Float>>, _ m: UnsafeMutablePointer<Float>,
                        _ v: UnsafeMutablePointer<Float>, range: Range<Int>, stepSize: Float, inverseCorrection2: Float,
                        beta1: Float, beta2: Float, epsilon: Float) {
         let (b1, b2, c1, c2) = (Vec8(repeating: beta1), Vec8(repeating: beta2), Vec8(repeating: 1 - beta1), Vec8(repeating: 1 - beta2))

@@ -167,49 +167,43 @@ public struct TutorialCNN: Sendable {
         }
     }
 
-    /// Batch norm in training mode, with the whole batch's `mean` and `inverseStd` (C): conv
-    /// `(C, B·H·W)` → xHat, bn `(C, B·H·W)`; keeps `inverseStd` for the backward pass.
-    func batchNormTrainingForward(batch: Int, mean: [Float], inverseStd: [Float], workspace w: CNNWorkspace) {
-        let n = batch * Self.convPlane
-        withPointers { p in
-            for c in 0..<Self.channels {
-                w.inverseStd[c] = inverseStd[c]
-                BatchNorm2D.normalise(w.conv + c * n, count: n, mean: mean[c], inverseStd: inverseStd[c],
-                                      gamma: p[Self.offsets.bnWeight + c], beta: p[Self.offsets.bnBias + c],
-                                      xHat: w.xHat + c * n, y: w.bn + c * n)
-            }
-        }
-    }
-
     /// Classifier: bn `(C, B·H·W)` → ReLU → max-pool `(C, B·P)` → ReLU → flatten `(B, F)` → fc1 `(B, E)`
     /// → ReLU → fc2: logits `(B, K)`, stopping after `last`.
     func classifierForward(batch: Int, workspace w: CNNWorkspace, through last: Layer = .fc2) {
         if last == .bn { return }
-        let (C, E, F, K) = (Self.channels, Self.embeddingSize, Self.flatFeatures, Self.classes)
-        let n = batch * Self.convPlane
-        withPointers { p in
-            ReLU.forward(w.bn, count: C * n, y: w.relu1)
-            if last == .relu1 { return }
-            MaxPool2D.forward(w.relu1, planes: C * batch, height: Self.convHeight, width: Self.convWidth, y: w.pool,
-                              argmax: w.argmax)
-            if last == .pool { return }
-            ReLU.forward(w.pool, count: C * batch * Self.poolPlane, y: w.relu2)
-            Self.flatten(w.relu2, batch: batch, into: w.flat)
-            if last == .relu2 { return }
+        let C = Self.channels
+        ReLU.forward(w.bn, count: C * batch * Self.convPlane, y: w.relu1)
+        if last == .relu1 { return }
+        MaxPool2D.forward(w.relu1, planes: C * batch, height: Self.convHeight, width: Self.convWidth, y: w.pool,
+                          argmax: w.argmax)
+        if last == .pool { return }
+        ReLU.forward(w.pool, count: C * batch * Self.poolPlane, y: w.relu2)
+        Self.flatten(w.relu2, batch: batch, into: w.flat)
+        if last == .relu2 { return }
+        withPointers { p in Self.denseForward(p, batch: batch, workspace: w, through: last) }
+    }
+
+    /// The dense layers: flat `(B, F)` → fc1 `(B, E)` → ReLU → fc2: logits `(B, K)`, stopping after `last`.
+    static func denseForward(_ p: UnsafePointer<Float>, batch: Int, workspace w: CNNWorkspace, through last: Layer = .fc2,
+                             profile: StepProfile? = nil, part k: Int = 0) {
+        let (E, F, K) = (embeddingSize, flatFeatures, classes)
+        profile.time(.fc1Forward, part: k) {
             Linear.forward(w.flat, batch: batch, inFeatures: F, outFeatures: E,
-                           weight: p + Self.offsets.fc1Weight, bias: p + Self.offsets.fc1Bias, y: w.fc1)
-            if last == .fc1 { return }
+                           weight: p + offsets.fc1Weight, bias: p + offsets.fc1Bias, y: w.fc1)
+        }
+        if last == .fc1 { return }
+        profile.time(.fc2LossForward, part: k) {
             ReLU.forward(w.fc1, count: batch * E, y: w.relu3)
             if last == .relu3 { return }
             Linear.forward(w.relu3, batch: batch, inFeatures: E, outFeatures: K,
-                           weight: p + Self.offsets.fc2Weight, bias: p + Self.offsets.fc2Bias, y: w.logits)
+                           weight: p + offsets.fc2Weight, bias: p + offsets.fc2Bias, y: w.logits)
         }
     }
 
     /// Loss: cross-entropy of logits `(B, K)` against `w.labels`, keeping the softmax `(B, K)` for the
     /// backward pass. Returns the summed loss of these `batch` rows and their correct count.
-    func crossEntropyForward(batch: Int, workspace w: CNNWorkspace) -> (lossSum: Double, correct: Int) {
-        let (loss, correct) = CrossEntropy.forward(w.logits, labels: w.labels, batch: batch, classes: Self.classes,
+    static func crossEntropyForward(batch: Int, workspace w: CNNWorkspace) -> (lossSum: Double, correct: Int) {
+        let (loss, correct) = CrossEntropy.forward(w.logits, labels: w.labels, batch: batch, classes: classes,
                                                    probabilities: w.probabilities)
         return (loss * Double(batch), correct)
     }
@@ -234,139 +228,256 @@ public struct TutorialCNN: Sendable {
         }
     }
 
-    // MARK: Backward stages (in reverse order)
+    // MARK: Training stages (forward, then backward in reverse order)
+    //
+    // Training runs the convolution with its bias folded into the GEMM, and batch norm → ReLU →
+    // max-pool → ReLU as one fused block (`NormalisePool`) writing the flattened features directly;
+    // evaluation keeps the layer-by-layer path above (its hooks read every layer's output). The
+    // stages take the parameters as a pointer `p` (the step holds them for its whole length).
 
-    /// Classifier backward, from the loss: dLogits `(B, K)` (a mean over `meanOver` rows, the whole
-    /// batch when this workspace holds one part of it) → fc2 → ReLU → fc1 → unflatten → ReLU →
-    /// max-pool → ReLU → dRelu1 `(C, B·H·W)`, the gradient at the batch-norm output; fills the fc1
-    /// and fc2 gradients.
-    func classifierBackward(batch: Int, meanOver: Int, workspace w: CNNWorkspace) {
-        let (C, E, F, K) = (Self.channels, Self.embeddingSize, Self.flatFeatures, Self.classes)
-        let n = batch * Self.convPlane
-        CrossEntropy.backward(probabilities: w.probabilities, labels: w.labels, batch: batch, classes: K,
-                              meanOver: meanOver, dLogits: w.dLogits)
-        withPointers { p in
-            let g = w.gradients
-            Linear.backward(dY: w.dLogits, x: w.relu3, batch: batch, inFeatures: E, outFeatures: K,
-                            weight: p + Self.offsets.fc2Weight, dWeight: g + Self.offsets.fc2Weight,
-                            dBias: g + Self.offsets.fc2Bias, dX: w.dHidden)
-            ReLU.backward(dY: w.dHidden, y: w.relu3, count: batch * E, dX: w.dHidden)
-            Linear.backward(dY: w.dHidden, x: w.flat, batch: batch, inFeatures: F, outFeatures: E,
-                            weight: p + Self.offsets.fc1Weight, dWeight: g + Self.offsets.fc1Weight,
-                            dBias: g + Self.offsets.fc1Bias, dX: w.dFlat)
+    /// The whole batch's mean per channel, from the inputs alone (`Conv2D.tapSums`): μ_c = b_c +
+    /// Σ_j W_cj·S_j / (B·H·W). Written into every part's `batchMean` (C).
+    static func batchMeans(_ p: UnsafePointer<Float>, parts: [CNNWorkspace], rows: [Int]) {
+        let sums = parts[0].tapSums, patch = convShape.patch
+        for (k, w) in parts.enumerated() {
+            Conv2D.tapSums(w.input, batch: rows[k], shape: convShape, into: w.tapSums)
+            if k > 0 { for j in 0..<patch { sums[j] += w.tapSums[j] } }
         }
-        Self.unflatten(w.dFlat, batch: batch, into: w.dPool)
-        ReLU.backward(dY: w.dPool, y: w.relu2, count: C * batch * Self.poolPlane, dX: w.dPool)
-        MaxPool2D.backward(dY: w.dPool, argmax: w.argmax, planes: C * batch, height: Self.convHeight, width: Self.convWidth,
-                           dX: w.dRelu1)
-        ReLU.backward(dY: w.dRelu1, y: w.relu1, count: C * n, dX: w.dRelu1)
-    }
-
-    /// Batch-norm backward, first half: this part's (Σ dy, Σ dy·x̂) per channel into `w.gradientSums`
-    /// (β's and γ's gradients, and what the input gradient needs from the whole batch).
-    func batchNormGradientSums(batch: Int, workspace w: CNNWorkspace) {
-        let n = batch * Self.convPlane
-        for c in 0..<Self.channels {
-            w.gradientSums[c] = BatchNorm2D.gradientSums(w.dRelu1 + c * n, w.xHat + c * n, count: n)
+        var count = 0
+        for r in rows { count += r * convPlane }
+        for c in 0..<channels {
+            var total = 0.0
+            for j in 0..<patch { total += Double(p[offsets.convWeight + c * patch + j]) * sums[j] }
+            let mean = Float(Double(p[offsets.convBias + c]) + total / Double(count))
+            for w in parts { w.batchMean[c] = mean }
         }
     }
 
-    /// Batch-norm backward, second half: γ and β get this part's sums; dRelu1 → dConv `(C, B·H·W)`
-    /// with the whole batch's means of dy and dy·x̂ (`meanDy`, `meanDyXHat`, (C)).
-    func batchNormBackward(batch: Int, meanDy: [Float], meanDyXHat: [Float], workspace w: CNNWorkspace) {
-        let n = batch * Self.convPlane
-        withPointers { p in
-            let g = w.gradients
-            for c in 0..<Self.channels {
-                g[Self.offsets.bnBias + c] = Float(w.gradientSums[c].0)
-                g[Self.offsets.bnWeight + c] = Float(w.gradientSums[c].1)
-                BatchNorm2D.inputGradient(w.dRelu1 + c * n, w.xHat + c * n, count: n,
-                                          scale: p[Self.offsets.bnWeight + c] * w.inverseStd[c],
-                                          meanDy: meanDy[c], meanDyXHat: meanDyXHat[c], dX: w.dConv + c * n)
+    /// Convolution forward: input `(B, 1, 28, 28)` → col `(9 + 1, B·H·W)` → conv `(C, B·H·W)` (bias in
+    /// the GEMM); then this part's Σ (x − μ)² per channel into `channelSums`.
+    static func convolutionTrainingForward(_ p: UnsafePointer<Float>, batch: Int, workspace w: CNNWorkspace,
+                                           profile: StepProfile?, part k: Int) {
+        let patch = convShape.patch
+        let n = batch * convPlane
+        profile.time(.convolutionForward, part: k) {
+            for c in 0..<channels {
+                (w.convWeightAndBias + c * (patch + 1)).update(from: p + offsets.convWeight + c * patch, count: patch)
+                w.convWeightAndBias[c * (patch + 1) + patch] = p[offsets.convBias + c]
             }
+            Conv2D.im2col(w.input, batch: batch, shape: convShape, col: w.col)
+            Conv2D.forward(weightAndBias: w.convWeightAndBias, colWithOnes: w.col, batch: batch, shape: convShape, out: w.conv)
+        }
+        profile.time(.batchNormStatistics, part: k) {
+            for c in 0..<channels { w.channelSums[c] = BatchNorm2D.centredSquares(w.conv + c * n, count: n, mean: w.batchMean[c]) }
         }
     }
 
-    /// Convolution backward: dConv `(C, B·H·W)` → the convolution's weight and bias gradients; with
-    /// `inputGradient`, also dCol `(9, B·H·W)` → dInput `(B, 1, 28, 28)` (col2im).
-    func convolutionBackward(batch: Int, workspace w: CNNWorkspace, inputGradient: Bool) {
-        withPointers { p in
-            let g = w.gradients
-            Conv2D.backward(dOut: w.dConv, col: w.col, weight: p + Self.offsets.convWeight, batch: batch,
-                            shape: Self.convShape, dWeight: g + Self.offsets.convWeight, dBias: g + Self.offsets.convBias,
-                            dCol: inputGradient ? w.dCol : nil)
+    /// Batch norm, ReLU, max-pool, ReLU, flatten (fused): conv `(C, B·H·W)` → flat `(B, F)`, with the
+    /// whole batch's `batchMean` and `inverseStd`; keeps argmax and the winners' x̂ `(C, B·P)`.
+    static func normalisePoolForward(_ p: UnsafePointer<Float>, batch: Int, workspace w: CNNWorkspace) {
+        let (P, F) = (poolPlane, flatFeatures)
+        let n = batch * convPlane
+        for c in 0..<channels {
+            NormalisePool.forward(w.conv + c * n, planes: batch, height: convHeight, width: convWidth,
+                                  mean: w.batchMean[c], inverseStd: w.inverseStd[c], gamma: p[offsets.bnWeight + c],
+                                  beta: p[offsets.bnBias + c], pooled: w.flat + c * P, stride: F,
+                                  argmax: w.argmax + c * batch * P, pooledXHat: w.pooledXHat + c * batch * P)
         }
-        if inputGradient { Conv2D.col2im(w.dCol, batch: batch, shape: Self.convShape, dInput: w.dInput) }
+    }
+
+    /// The dense layers backward, from the loss: dLogits `(B, K)` (a mean over `meanOver` rows, the
+    /// whole batch when this workspace holds one part of it) → fc2 → ReLU → fc1 → dFlat `(B, F)`;
+    /// fills the fc2 gradients and fc1's bias gradient (fc1's weight gradient is `fc1WeightGradient`,
+    /// computed for the whole batch at once).
+    static func denseBackward(_ p: UnsafePointer<Float>, batch: Int, meanOver: Int, workspace w: CNNWorkspace,
+                              profile: StepProfile? = nil, part k: Int = 0) {
+        let (E, F, K) = (embeddingSize, flatFeatures, classes)
+        let g = w.gradients
+        profile.time(.lossFc2Backward, part: k) {
+            CrossEntropy.backward(probabilities: w.probabilities, labels: w.labels, batch: batch, classes: K,
+                                  meanOver: meanOver, dLogits: w.dLogits)
+            Linear.backward(dY: w.dLogits, x: w.relu3, batch: batch, inFeatures: E, outFeatures: K,
+                            weight: p + offsets.fc2Weight, dWeight: g + offsets.fc2Weight,
+                            dBias: g + offsets.fc2Bias, dX: w.dHidden)
+            ReLU.backward(dY: w.dHidden, y: w.relu3, count: batch * E, dX: w.dHidden)
+        }
+        profile.time(.fc1Backward, part: k) {
+            Linear.inputAndBiasGradients(dY: w.dHidden, batch: batch, inFeatures: F, outFeatures: E,
+                                         weight: p + offsets.fc1Weight, dBias: g + offsets.fc1Bias, dX: w.dFlat)
+        }
+    }
+
+    /// fc1's weight gradient of the whole batch, rows `outputs` of it: dW[outputs] = Σ over the parts
+    /// of dHiddenᵀ[outputs]·flat, into the first part's gradients (each thread takes a block of rows,
+    /// so the 1 MB gradient is written once, and Adam reads it while it is still in cache).
+    static func fc1WeightGradient(parts: [CNNWorkspace], rows: [Int], outputs: Range<Int>) {
+        let (E, F) = (embeddingSize, flatFeatures)
+        let dW = parts[0].gradients + offsets.fc1Weight + outputs.lowerBound * F
+        for (j, w) in parts.enumerated() {
+            BLAS.gemm(.transposed, .none, m: outputs.count, n: F, k: rows[j], alpha: 1, a: w.dHidden + outputs.lowerBound,
+                      lda: E, b: w.flat, ldb: F, beta: j == 0 ? 0 : 1, c: dW, ldc: F)
+        }
+    }
+
+    /// Back through flatten, ReLU, max-pool and ReLU to the batch-norm output: dFlat `(B, F)` → dy at
+    /// the winners, dPool `(C, B·P)`; this part's (Σ dy, Σ dy·x̂) per channel into `gradientSums` (β's
+    /// and γ's gradients, and what the input gradient needs from the whole batch).
+    static func poolBackward(batch: Int, workspace w: CNNWorkspace) {
+        let (P, F) = (poolPlane, flatFeatures)
+        for c in 0..<channels {
+            w.gradientSums[c] = NormalisePool.gradientSums(dPooled: w.dFlat + c * P, pooled: w.flat + c * P, stride: F,
+                                                           planes: batch, plane: P, pooledXHat: w.pooledXHat + c * batch * P,
+                                                           dy: w.dPool + c * batch * P)
+        }
+    }
+
+    /// Batch-norm backward: γ and β get this part's sums; dy → dConv `(C, B·H·W)` with the whole
+    /// batch's means of dy and dy·x̂ and γ/σ (`meanDy`, `meanDyXHat`, `gradientScale`, (C), in the workspace).
+    static func normaliseBackward(batch: Int, workspace w: CNNWorkspace) {
+        let P = poolPlane
+        let n = batch * convPlane
+        let g = w.gradients
+        for c in 0..<channels {
+            g[offsets.bnBias + c] = Float(w.gradientSums[c].0)
+            g[offsets.bnWeight + c] = Float(w.gradientSums[c].1)
+            NormalisePool.inputGradient(w.conv + c * n, planes: batch, height: convHeight, width: convWidth,
+                                        mean: w.batchMean[c], inverseStd: w.inverseStd[c], scale: w.gradientScale[c],
+                                        meanDy: w.meanDy[c], meanDyXHat: w.meanDyXHat[c], dy: w.dPool + c * batch * P,
+                                        argmax: w.argmax + c * batch * P, pooledXHat: w.pooledXHat + c * batch * P,
+                                        dX: w.dConv + c * n)
+        }
+    }
+
+    /// Convolution backward: dConv `(C, B·H·W)` → the convolution's weight and bias gradients (one
+    /// GEMM with the ones row); with `inputGradient`, also dCol `(9, B·H·W)` → dInput `(B, 1, 28, 28)`.
+    static func convolutionBackward(batch: Int, workspace w: CNNWorkspace, inputGradient: Bool) {
+        let patch = convShape.patch
+        Conv2D.backward(dOut: w.dConv, colWithOnes: w.col, batch: batch, shape: convShape,
+                        dWeightAndBias: w.convGradientAndBias)
+        let g = w.gradients
+        for c in 0..<channels {
+            (g + offsets.convWeight + c * patch).update(from: w.convGradientAndBias + c * (patch + 1), count: patch)
+            g[offsets.convBias + c] = w.convGradientAndBias[c * (patch + 1) + patch]
+        }
+        guard inputGradient else { return }
+        let n = batch * convPlane
+        // dCol = Wᵀ·dConv, W the first 9 columns of [weight | bias].
+        BLAS.gemm(.transposed, .none, m: patch, n: n, k: channels, alpha: 1, a: w.convWeightAndBias, lda: patch + 1,
+                  b: w.dConv, ldb: n, beta: 0, c: w.dCol, ldc: n)
+        Conv2D.col2im(w.dCol, batch: batch, shape: convShape, dInput: w.dInput)
     }
 
     // MARK: Training step
 
     /// One training step on a batch split into parts, one per workspace (`rows[k]` images each, already
-    /// loaded), run in parallel: forward with batch statistics over the *whole* batch (exchanged
-    /// between parts twice), loss, backward (exchanging the batch-norm sums once more), and an Adam
-    /// update with the parts' gradients summed. With one part this is the plain single-threaded step.
-    /// Returns the batch's mean loss and the number of correct predictions. With `inputGradient` (one
-    /// part only), `dInput` is filled too.
+    /// loaded), run in parallel: forward with batch statistics over the *whole* batch (its mean from
+    /// the inputs, its variance exchanged between the parts), loss, backward (exchanging the
+    /// batch-norm sums once more), and an Adam update of the whole batch's gradient. Three parallel
+    /// regions; the last also computes fc1's weight gradient and its Adam update, split by rows
+    /// between the threads. With one part this is the plain single-threaded step. Returns the batch's
+    /// mean loss and the number of correct predictions. With `inputGradient` (one part only), `dInput`
+    /// is filled too. With `profile`, every stage is timed (`StepProfile`). Afterwards
+    /// `CNNWorkspace.batchGradient(parts)` is the step's gradient.
     public mutating func trainingStep(parts: [CNNWorkspace], rows: [Int], optimizer: inout Adam?,
-                                      inputGradient: Bool = false) -> (loss: Double, correct: Int) {
+                                      inputGradient: Bool = false, profile: StepProfile? = nil) -> (loss: Double, correct: Int) {
         precondition(parts.count == rows.count && !parts.isEmpty && (!inputGradient || parts.count == 1))
-        let C = Self.channels
+        let C = Self.channels, E = Self.embeddingSize, F = Self.flatFeatures
         let B = rows.reduce(0, +)
         let count = B * Self.convPlane  // values per channel in the whole batch, B·H·W
-        // Σ over the parts of a per-part partial sum.
-        func acrossParts(_ partial: (CNNWorkspace) -> Double) -> Double {
-            parts.reduce(0.0) { $0 + partial($1) }
-        }
-        let model = self  // the parameters stay as they are until the Adam update
-
-        // Forward: convolution, and each part's Σ x per channel.
-        Threads.forEachPart(parts.count) { k in
-            let w = parts[k], n = rows[k] * Self.convPlane
-            model.convolutionForward(batch: rows[k], workspace: w)
-            for c in 0..<C { w.channelSums[c] = Double(sum(w.conv + c * n, count: n)) }
-        }
-        // Forward: batch-norm statistics of the whole batch, the mean, then (a second pass, no
-        // cancellation) the centred sums of squares; they move the running estimates.
-        let mean = (0..<C).map { c in Float(acrossParts { $0.channelSums[c] } / Double(count)) }
-        Threads.forEachPart(parts.count) { k in
-            let w = parts[k], n = rows[k] * Self.convPlane
-            for c in 0..<C { w.channelSums[c] = BatchNorm2D.centredSquares(w.conv + c * n, count: n, mean: mean[c]) }
-        }
-        var inverseStd = [Float](repeating: 0, count: C)
-        runningMean.withUnsafeMutableBufferPointer { rm in
-            runningVar.withUnsafeMutableBufferPointer { rv in
-                for c in 0..<C {
-                    inverseStd[c] = batchNorm.statistics(mean: mean[c], centredSquares: acrossParts { $0.channelSums[c] },
-                                                         count: count, runningMean: rm.baseAddress! + c, runningVar: rv.baseAddress! + c)
+        profile?.beginStep(parts: parts.count)
+        defer { profile?.endStep() }
+        // The parameters are held (uniquely, no copy-on-write) for the whole step; Adam writes them last.
+        var held: [Float] = []
+        swap(&held, &parameters)
+        defer { swap(&held, &parameters) }
+        let batchNorm = batchNorm
+        held.withUnsafeMutableBufferPointer { buffer in
+            let pw = buffer.baseAddress!, p = UnsafePointer(pw)
+            // Forward: the batch mean (from the inputs), the convolution, and each part's centred sums of
+            // squares (a second pass over the maps, no cancellation).
+            profile.time(.batchNormExchange, part: 0) { Self.batchMeans(p, parts: parts, rows: rows) }
+            profile.region {
+                Threads.forEachPart(parts.count) { k in
+                    Self.convolutionTrainingForward(p, batch: rows[k], workspace: parts[k], profile: profile, part: k)
                 }
             }
+            // The batch variance moves the running estimates and normalises.
+            profile.time(.batchNormExchange, part: 0) {
+                for c in 0..<C {
+                    var squares = 0.0
+                    for w in parts { squares += w.channelSums[c] }
+                    let inverseStd = batchNorm.statistics(mean: parts[0].batchMean[c], centredSquares: squares, count: count,
+                                                          runningMean: &runningMean[c], runningVar: &runningVar[c])
+                    for w in parts { w.inverseStd[c] = inverseStd }
+                }
+            }
+            // Forward: batch norm to the loss; backward: the loss to batch norm's output, and each part's
+            // batch-norm sums.
+            profile.region {
+                Threads.forEachPart(parts.count) { k in
+                    let w = parts[k], b = rows[k]
+                    profile.time(.normalisePoolForward, part: k) { Self.normalisePoolForward(p, batch: b, workspace: w) }
+                    Self.denseForward(p, batch: b, workspace: w, profile: profile, part: k)
+                    w.lossSum = profile.time(.fc2LossForward, part: k) { Self.crossEntropyForward(batch: b, workspace: w) }
+                    Self.denseBackward(p, batch: b, meanOver: B, workspace: w, profile: profile, part: k)
+                    profile.time(.poolBackward, part: k) { Self.poolBackward(batch: b, workspace: w) }
+                }
+            }
+            // Backward: batch norm with the whole batch's means of dy and dy·x̂, then the convolution;
+            // fc1's weight gradient by blocks of rows, each block's Adam update at once.
+            profile.time(.batchNormExchange, part: 0) {
+                for c in 0..<C {
+                    var (dy, dyXHat) = (0.0, 0.0)
+                    for w in parts { dy += w.gradientSums[c].0; dyXHat += w.gradientSums[c].1 }
+                    for w in parts {
+                        w.meanDy[c] = Float(dy / Double(count))
+                        w.meanDyXHat[c] = Float(dyXHat / Double(count))
+                        w.gradientScale[c] = p[Self.offsets.bnWeight + c] * w.inverseStd[c]
+                    }
+                }
+            }
+            func backward(_ adam: Adam.Step?) {
+                profile.region {
+                    Threads.forEachPart(parts.count) { k in
+                        let w = parts[k]
+                        profile.time(.normaliseBackward, part: k) { Self.normaliseBackward(batch: rows[k], workspace: w) }
+                        profile.time(.convolutionBackward, part: k) {
+                            Self.convolutionBackward(batch: rows[k], workspace: w, inputGradient: inputGradient)
+                        }
+                        let outputs = Threads.chunkRange(k, of: parts.count, total: E)
+                        profile.time(.fc1Backward, part: k) { Self.fc1WeightGradient(parts: parts, rows: rows, outputs: outputs) }
+                        if let adam {
+                            profile.time(.adam, part: k) {
+                                var gradient = UnsafePointer(parts[0].gradients)
+                                withUnsafePointer(to: &gradient) { g in
+                                    let start = Self.offsets.fc1Weight + outputs.lowerBound * F
+                                    adam.update(pw, gradientParts: UnsafeBufferPointer(start: g, count: 1),
+                                                range: start..<(start + outputs.count * F))
+                                }
+                            }
+                        }
+                    }
+                }
+                // Adam on the rest (conv, batch norm, fc1's bias, fc2: 1,302 values), the parts' gradients summed.
+                guard let adam else { return }
+                profile.timeSerial(.adam) {
+                    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: parts.count) { gradients in
+                        for (k, w) in parts.enumerated() { gradients[k] = UnsafePointer(w.gradients) }
+                        let all = UnsafeBufferPointer(gradients)
+                        adam.update(pw, gradientParts: all, range: 0..<Self.offsets.fc1Weight)
+                        adam.update(pw, gradientParts: all, range: Self.offsets.fc1Bias..<Self.layout.count)
+                    }
+                }
+            }
+            if optimizer != nil {
+                optimizer!.withStep { backward($0) }
+            } else {
+                backward(nil)
+            }
         }
-        // Forward: batch norm, the classifier, the loss.
-        let results = Threads.mapParts(parts.count) { k -> (lossSum: Double, correct: Int) in
-            model.batchNormTrainingForward(batch: rows[k], mean: mean, inverseStd: inverseStd, workspace: parts[k])
-            model.classifierForward(batch: rows[k], workspace: parts[k])
-            return model.crossEntropyForward(batch: rows[k], workspace: parts[k])
-        }
-
-        // Backward: the loss and the classifier, and each part's batch-norm sums.
-        Threads.forEachPart(parts.count) { k in
-            model.classifierBackward(batch: rows[k], meanOver: B, workspace: parts[k])
-            model.batchNormGradientSums(batch: rows[k], workspace: parts[k])
-        }
-        // Backward: batch norm with the whole batch's means of dy and dy·x̂, then the convolution.
-        let meanDy = (0..<C).map { c in Float(acrossParts { $0.gradientSums[c].0 } / Double(count)) }
-        let meanDyXHat = (0..<C).map { c in Float(acrossParts { $0.gradientSums[c].1 } / Double(count)) }
-        Threads.forEachPart(parts.count) { k in
-            model.batchNormBackward(batch: rows[k], meanDy: meanDy, meanDyXHat: meanDyXHat, workspace: parts[k])
-            model.convolutionBackward(batch: rows[k], workspace: parts[k], inputGradient: inputGradient)
-        }
-
-        // Adam on the summed gradients.
-        if optimizer != nil {
-            optimizer!.update(parameters: &parameters, gradientParts: parts.map { UnsafePointer($0.gradients) })
-        }
-        let lossSum = results.reduce(0.0) { $0 + $1.lossSum }
-        return (lossSum / Double(B), results.reduce(0) { $0 + $1.correct })
+        var (lossSum, correct) = (0.0, 0)
+        for w in parts { lossSum += w.lossSum.lossSum; correct += w.lossSum.correct }
+        return (lossSum / Double(B), correct)
     }
 
     // MARK: Reading layers
@@ -406,24 +517,44 @@ public final class CNNWorkspace: @unchecked Sendable {
     public let input: UnsafeMutablePointer<Float>
     /// `(B)`.
     public let labels: UnsafeMutablePointer<UInt8>
-    /// col `(9, B·H·W)`; conv, xHat, bn, relu1 `(C, B·H·W)`; pool, relu2 `(C, B·P)`; flat `(B, F)`;
-    /// fc1, relu3 `(B, E)`; logits, probabilities `(B, K)`.
-    let col, conv, xHat, bn, relu1, pool, relu2, flat, fc1, relu3, logits, probabilities: UnsafeMutablePointer<Float>
-    /// `(C)`.
-    let inverseStd: UnsafeMutablePointer<Float>
+    /// col `(9 + 1, B·H·W)` (im2col's rows and, in training, a row of ones); conv, bn, relu1 `(C, B·H·W)`;
+    /// pool, relu2 `(C, B·P)`; flat `(B, F)`; fc1, relu3 `(B, E)`; logits, probabilities `(B, K)`.
+    let col, conv, bn, relu1, pool, relu2, flat, fc1, relu3, logits, probabilities: UnsafeMutablePointer<Float>
+    /// Training: the winners' x̂ `(C, B·P)`; [conv.weight | conv.bias] `(C, 9 + 1)`, and their gradients
+    /// after the backward GEMM.
+    let pooledXHat, convWeightAndBias, convGradientAndBias: UnsafeMutablePointer<Float>
+    /// The whole batch's statistics `(C)`: mean and 1/σ, the means of dy and dy·x̂, and γ/σ.
+    let batchMean, inverseStd, meanDy, meanDyXHat, gradientScale: UnsafeMutablePointer<Float>
+    /// This part's im2col row sums `(9)` (`Conv2D.tapSums`).
+    let tapSums: UnsafeMutablePointer<Double>
     /// Per-channel partial sums `(C)` exchanged between the parts of a batch.
     var channelSums = [Double](repeating: 0, count: TutorialCNN.channels)
     var gradientSums = [(Double, Double)](repeating: (0, 0), count: TutorialCNN.channels)
+    /// This part's summed loss and correct count in the last step.
+    var lossSum: (lossSum: Double, correct: Int) = (0, 0)
     /// `(C, B·P)`: which of its window's four positions each pooled value came from.
     let argmax: UnsafeMutablePointer<UInt8>
     /// Gradients of the activations, shaped like them: dLogits `(B, K)`, dHidden `(B, E)`, dFlat `(B, F)`,
-    /// dPool `(C, B·P)`, dRelu1 and dConv `(C, B·H·W)`, dCol `(9, B·H·W)`, dInput `(B, 1, 28, 28)`.
-    let dLogits, dHidden, dFlat, dPool, dRelu1, dConv, dCol, dInput: UnsafeMutablePointer<Float>
+    /// dPool `(C, B·P)` (in training: dy at each window's winner), dConv `(C, B·H·W)`, dCol `(9, B·H·W)`,
+    /// dInput `(B, 1, 28, 28)`.
+    let dLogits, dHidden, dFlat, dPool, dConv, dCol, dInput: UnsafeMutablePointer<Float>
     /// Parameter gradients of the last step (of this workspace's part of the batch), in `TutorialCNN.layout`.
     public let gradients: UnsafeMutablePointer<Float>
 
     /// The gradients as an array.
     public var gradientArray: [Float] { Array(UnsafeBufferPointer(start: gradients, count: TutorialCNN.layout.count)) }
+
+    /// The gradient of the whole batch after `TutorialCNN.trainingStep(parts:…)`: the parts' gradients
+    /// summed, except fc1's weight gradient, which the step computes for the whole batch into the
+    /// first part's buffer.
+    public static func batchGradient(_ parts: [CNNWorkspace]) -> [Float] {
+        var total = parts[0].gradientArray
+        let fc1 = TutorialCNN.layout["fc1.weight"].range
+        for w in parts.dropFirst() {
+            for i in total.indices where !fc1.contains(i) { total[i] += w.gradients[i] }
+        }
+        return total
+    }
     private var floatBuffers: [UnsafeMutablePointer<Float>] = []
 
     public init(capacity: Int) {
@@ -442,14 +573,18 @@ public final class CNNWorkspace: @unchecked Sendable {
         let maps = C * B * TutorialCNN.convPlane, pooled = C * B * TutorialCNN.poolPlane
         let columns = TutorialCNN.convShape.patch * B * TutorialCNN.convPlane
         input = make(B * pixels)
-        col = make(columns)
-        conv = make(maps); xHat = make(maps); bn = make(maps); relu1 = make(maps)
+        col = make(columns + B * TutorialCNN.convPlane)
+        conv = make(maps); bn = make(maps); relu1 = make(maps)
         pool = make(pooled); relu2 = make(pooled); flat = make(B * F)
         fc1 = make(B * E); relu3 = make(B * E)
         logits = make(B * K); probabilities = make(B * K)
-        inverseStd = make(C)
+        pooledXHat = make(pooled)
+        convWeightAndBias = make(C * (TutorialCNN.convShape.patch + 1)); convGradientAndBias = make(C * (TutorialCNN.convShape.patch + 1))
+        batchMean = make(C); inverseStd = make(C); meanDy = make(C); meanDyXHat = make(C); gradientScale = make(C)
+        tapSums = .allocate(capacity: TutorialCNN.convShape.patch)
+        tapSums.initialize(repeating: 0, count: TutorialCNN.convShape.patch)
         dLogits = make(B * K); dHidden = make(B * E); dFlat = make(B * F)
-        dPool = make(pooled); dRelu1 = make(maps); dConv = make(maps)
+        dPool = make(pooled); dConv = make(maps)
         dCol = make(columns); dInput = make(B * pixels)
         labels = .allocate(capacity: B)
         labels.initialize(repeating: 0, count: B)
@@ -463,6 +598,7 @@ public final class CNNWorkspace: @unchecked Sendable {
         for p in floatBuffers { p.deallocate() }
         labels.deallocate()
         argmax.deallocate()
+        tapSums.deallocate()
     }
 
     /// Loads images `indices` of `data` (pixels/255) and their labels as the next batch.

@@ -104,7 +104,7 @@ func tinyConfig(epochs: Int, trainSize: Int, validationSize: Int, batchSize: Int
         let r1 = single.trainingStep(parts: [one], rows: [10], optimizer: &none)
         let r2 = split.trainingStep(parts: [a, b], rows: [4, 6], optimizer: &none)
         #expect(abs(r1.loss - r2.loss) < 1e-6 && r1.correct == r2.correct)
-        let whole = one.gradientArray, summed = zip(a.gradientArray, b.gradientArray).map { $0 + $1 }
+        let whole = one.gradientArray, summed = CNNWorkspace.batchGradient([a, b])
         let scale = whole.map(abs).max()!
         #expect(zip(whole, summed).map { abs($0 - $1) }.max()! < 1e-5 * scale)
         #expect(zip(single.runningVar, split.runningVar).allSatisfy { abs($0 - $1) < 1e-6 })

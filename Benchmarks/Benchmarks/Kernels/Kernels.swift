@@ -224,6 +224,9 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The step stage by stage, with the machine's peak (TrainingStep.swift).
+    trainingStepBenchmarks(mnistDirectory: mnistDirectory)
+
     // MARK: one t-SNE gradient evaluation per method, 10000 points, 2-D (3-D for Barnes–Hut too),
     // on a map shaped like a converged one (10 clusters spread over ±40), P from 10000×100 data.
     let affinities = try! Affinities.compute(points, perplexity: 30)

@@ -97,4 +97,60 @@ public enum Conv2D {
                       b: dOut, ldb: n, beta: 0, c: dCol, ldc: n)
         }
     }
+    /// The sums of each im2col row over the batch: `S[(ci·k + ky)·k + kx] = Σ_{b,y,x} input[b, ci, y+ky, x+kx]`
+    /// (y < Ho, x < Wo), in Double, into `sums` (`Cin·k·k`). With them, an output channel's mean over
+    /// the batch is `bias + Σ_j weight[j]·S[j] / (B·Ho·Wo)` without reading the output. Each row's
+    /// window sums slide (add the entering value, subtract the leaving one); all values are sums of
+    /// at most B·H·W inputs in Double.
+    static func tapSums(_ input: UnsafePointer<Float>, batch: Int, shape s: Conv2DShape, into sums: UnsafeMutablePointer<Double>) {
+        let (k, ho, wo) = (s.kernel, s.outHeight, s.outWidth)
+        sums.update(repeating: 0, count: s.patch)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: s.height * k) { rowSums in
+            for b in 0..<batch {
+                for ci in 0..<s.inChannels {
+                    let plane = input + (b * s.inChannels + ci) * s.height * s.width
+                    // rowSums[r·k + kx] = Σ_{x<Wo} plane[r, x + kx]
+                    for r in 0..<s.height {
+                        let row = plane + r * s.width
+                        var total = 0.0
+                        for x in 0..<wo { total += Double(row[x]) }
+                        rowSums[r * k] = total
+                        for kx in 1..<k {
+                            total += Double(row[kx - 1 + wo]) - Double(row[kx - 1])
+                            rowSums[r * k + kx] = total
+                        }
+                    }
+                    for kx in 0..<k {
+                        var total = 0.0
+                        for r in 0..<ho { total += rowSums[r * k + kx] }
+                        sums[(ci * k) * k + kx] += total
+                        for ky in 1..<k {
+                            total += rowSums[(ky - 1 + ho) * k + kx] - rowSums[(ky - 1) * k + kx]
+                            sums[(ci * k + ky) * k + kx] += total
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The forward pass with the bias folded into the GEMM: out `(Cout, B·Ho·Wo)` = [weight | bias]
+    /// `(Cout, Cin·k·k + 1)` · [col; 1] `(Cin·k·k + 1, B·Ho·Wo)`; `colWithOnes` holds im2col's rows and
+    /// a last row of ones (set here). One pass over the output instead of a bias fill and a read-back.
+    static func forward(weightAndBias: UnsafePointer<Float>, colWithOnes col: UnsafeMutablePointer<Float>,
+                               batch: Int, shape s: Conv2DShape, out: UnsafeMutablePointer<Float>) {
+        let n = batch * s.outputPlane
+        (col + s.patch * n).update(repeating: 1, count: n)
+        BLAS.gemm(.none, .none, m: s.outChannels, n: n, k: s.patch + 1, alpha: 1, a: weightAndBias, lda: s.patch + 1,
+                  b: col, ldb: n, beta: 0, c: out, ldc: n)
+    }
+
+    /// The weight and bias gradients in one GEMM: [dWeight | dBias] `(Cout, Cin·k·k + 1)` = dOut ·
+    /// [col; 1]ᵀ, with `colWithOnes` as the forward left it.
+    static func backward(dOut: UnsafePointer<Float>, colWithOnes col: UnsafePointer<Float>, batch: Int,
+                                shape s: Conv2DShape, dWeightAndBias: UnsafeMutablePointer<Float>) {
+        let n = batch * s.outputPlane
+        BLAS.gemm(.none, .transposed, m: s.outChannels, n: s.patch + 1, k: n, alpha: 1, a: dOut, lda: n,
+                  b: col, ldb: n, beta: 0, c: dWeightAndBias, ldc: s.patch + 1)
+    }
 }

@@ -29,4 +29,18 @@ public enum Linear {
                       b: weight, ldb: inFeatures, beta: 0, c: dX, ldc: inFeatures)
         }
     }
+
+    /// The backward pass without the weight gradient (computed elsewhere): dBias `(out)` = Σ_b dY
+    /// (overwritten) and dX `(B, in)` = dY·W.
+    static func inputAndBiasGradients(dY: UnsafePointer<Float>, batch: Int, inFeatures: Int, outFeatures: Int,
+                                      weight: UnsafePointer<Float>, dBias: UnsafeMutablePointer<Float>,
+                                      dX: UnsafeMutablePointer<Float>) {
+        dBias.update(repeating: 0, count: outFeatures)
+        for b in 0..<batch {
+            let row = dY + b * outFeatures
+            for o in 0..<outFeatures { dBias[o] += row[o] }
+        }
+        BLAS.gemm(.none, .none, m: batch, n: inFeatures, k: outFeatures, alpha: 1, a: dY, lda: outFeatures,
+                  b: weight, ldb: inFeatures, beta: 0, c: dX, ldc: inFeatures)
+    }
 }
