@@ -260,4 +260,7 @@ let benchmarks: @Sendable () -> Void = {
     gradientBenchmark("Barnes-Hut θ=0.5", dimensions: 2) { BarnesHutRepulsion(theta: 0.5) }
     gradientBenchmark("Barnes-Hut θ=0.5", dimensions: 3) { BarnesHutRepulsion(theta: 0.5) }
     gradientBenchmark("FFT", dimensions: 2) { FFTRepulsion() }
+
+    // MARK: t-SNE at scale (one iteration at 250k and 1M, its stages; kNN exact vs HNSW at 70k): TSNEScale.swift
+    tsneScaleBenchmarks(mnistDirectory: mnistDirectory)
 }
