@@ -113,10 +113,45 @@ def map_quality(x, y, labels):
     return trust, float(np.mean(predicted == labels))
 
 
+def knn_accuracy_sample(y, labels, rows=20000, k=10):
+    """10-NN accuracy of a map on a fixed random sample of its rows (neighbours among all rows)."""
+    from sklearn.neighbors import NearestNeighbors
+    sub = np.random.default_rng(0).choice(len(y), min(rows, len(y)), replace=False)
+    ind = NearestNeighbors(n_neighbors=k + 1).fit(y).kneighbors(y[sub], return_distance=False)[:, 1:]
+    predicted = np.array([np.bincount(v).argmax() for v in labels[ind]])
+    return float(np.mean(predicted == labels[sub]))
+
+
+def mixture_tsne(n, row):
+    """openTSNE FFT (its `auto` neighbours) and embedviz (`--neighbors auto`) on the same mixture, same threads."""
+    x_path, labels_path = f"{WORK}/mixture{n}.npy", f"{WORK}/mixture{n}_labels.npy"
+    if not os.path.exists(x_path):
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "mixture.py"), str(n), x_path, labels_path],
+                       check=True)
+    labels = np.load(labels_path)
+    name = f"t-SNE 2D mixture{n // 1000}k"
+    out_path = f"{WORK}/ref_mixture{n}_openTSNE_FFT.npy"
+    s, rss, out = python("tsne_reference.py", x_path, out_path, "--threads", str(THREADS), "--method", "fft")
+    info = json.loads(out)
+    row(name, "openTSNE FFT", info["seconds"], rss, kl=info["kl_divergence"],
+        knn_acc=knn_accuracy_sample(np.load(out_path), labels))
+    out_path = f"{WORK}/ours_mixture{n}.npy"
+    s, rss, out = timed([EMBEDVIZ, "tsne", "--input", x_path, "--output", out_path, "--neighbors", "auto",
+                         "--threads", str(THREADS), "--json", "-", "--quiet"])
+    record = json.loads(out)["record"]
+    row(name, f"embedviz ({record['method']})", record["seconds_total"], rss, kl=record["kl_divergence"],
+        knn_acc=knn_accuracy_sample(np.load(out_path), labels), ratio_to_best=info["seconds"] / record["seconds_total"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="pca,tsne,umap,cnn,sgemm")
     ap.add_argument("--skip-70k", action="store_true")
+    ap.add_argument("--tsne-cases", default=None,
+                    help="only these t-SNE cases, e.g. mnist70k_pca50:2 (default: all)")
+    ap.add_argument("--mixture", type=int, default=0,
+                    help="also t-SNE 2-D of an N-row 200-cluster mixture (mixture.py), openTSNE FFT vs embedviz, "
+                         "both with approximate neighbours; KL as each tool reports it, 10-NN accuracy on 20k rows")
     a = ap.parse_args()
     only = set(a.only.split(","))
     paths, labels70k = inputs()
@@ -146,6 +181,9 @@ def main():
                  ("mnist10k_pca50", "mnist10k_pca50", 3)]
         if not a.skip_70k:
             cases += [("mnist70k_pca50", "mnist70k_pca50", 2), ("mnist70k_pca50", "mnist70k_pca50", 3)]
+        if a.tsne_cases:
+            wanted = set(a.tsne_cases.split(","))
+            cases = [c for c in cases if f"{c[0]}:{c[2]}" in wanted]
         for name, key, dims in cases:
             if key not in paths:
                 print(f"(skipping {name}: run `make demo` first for the CNN embeddings)")
@@ -201,6 +239,9 @@ def main():
             row(f"UMAP 2D {name}", f"embedviz ({record['initialization']} start)", record["seconds_total"], rss, trust=trust,
                 knn_acc=acc, ratio=record["seconds_total"] / info["seconds"],
                 ratio_with_compile=record["seconds_total"] / (info["seconds"] + info["seconds_warmup"]))
+
+    if "tsne" in only and a.mixture:
+        mixture_tsne(a.mixture, row)
 
     if "cnn" in only:
         s, rss, out = python("torch_cnn.py", "--data", os.path.join(ROOT, "data", "mnist"), "--epochs", "2",

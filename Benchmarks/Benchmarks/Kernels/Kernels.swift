@@ -266,4 +266,6 @@ let benchmarks: @Sendable () -> Void = {
 
     spectralLayoutBenchmarks(mnistDirectory: mnistDirectory)
     umapBenchmarks(mnistDirectory: mnistDirectory)
+    // MARK: t-SNE at scale (one iteration at 250k and 1M, its stages; kNN exact vs HNSW at 70k): TSNEScale.swift
+    tsneScaleBenchmarks(mnistDirectory: mnistDirectory)
 }

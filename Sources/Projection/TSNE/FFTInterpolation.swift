@@ -8,20 +8,33 @@ import Synchronization
 /// improved visualization of single-cell RNA-seq data", Nature Methods 16: 243–245 — FIt-SNE).
 ///
 /// The bounding box is cut into equal intervals (at least 50, one per unit of extent, rounded up to a
-/// size FFTW transforms fast), with p = 3 Lagrange interpolation nodes per interval. Every point
-/// spreads four charges (1, y₁, y₂, ‖y‖²) onto the nodes of its interval; the squared Cauchy kernel
-/// (1 + ‖Δ‖²)⁻² between all node pairs is a Toeplitz convolution, done as one circular convolution of
-/// twice the size by FFT (FFTW, single precision, plans reused while the grid size stays); the
-/// potentials are interpolated back to the points. From the four potentials φ:
-/// Σⱼ wᵢⱼ²(yᵢ − yⱼ) = yᵢφ₁ − (φ₂, φ₃) and Z = Σᵢ [(1 + ‖yᵢ‖²)φ₁ − 2yᵢ·(φ₂, φ₃) + φ₄] − N.
-/// Cost per iteration: O(N·p^d) for spreading and interpolation plus O(G log G) for a grid of G nodes,
-/// independent of N — the method of choice for large N.
+/// size FFTW transforms fast — FIt-SNE's and openTSNE's rule, so the grid follows the map's extent),
+/// with p = 3 Lagrange interpolation nodes per interval. Every point spreads four charges
+/// (1, y₁, y₂, ‖y‖²) onto the nodes of its interval; the squared Cauchy kernel (1 + ‖Δ‖²)⁻² between
+/// all node pairs is a Toeplitz convolution, done as one circular convolution of twice the size by FFT
+/// (FFTW, single precision); the potentials are interpolated back to the points. From the four
+/// potentials φ: Σⱼ wᵢⱼ²(yᵢ − yⱼ) = yᵢφ₁ − (φ₂, φ₃) and Z = Σᵢ [(1 + ‖yᵢ‖²)φ₁ − 2yᵢ·(φ₂, φ₃) + φ₄] − N.
+/// Cost per iteration: O(N·p^d) for spreading and interpolation plus O(G log G) for a grid of G nodes.
+///
+/// Threads (every stage uses all of them, none is a serial pass over the points):
+/// - the points are bucketed by their interval along the first axis (a stable counting sort, in
+///   parallel); each task spreads the points of a band of intervals into the grid rows only that band
+///   owns (intervals do not share nodes), so no two tasks write one node and each node sums its points
+///   in one order: the grid does not depend on the thread count;
+/// - the terms' convolutions run side by side, each with its share of the threads (FFTW's threads when
+///   there are more threads than terms); in 2-D the transforms skip the zero padding (row transforms of
+///   the m occupied rows only, forward and back — a quarter of the work and half the zeroing);
+/// - the interpolation back to the points runs over fixed blocks of the sorted points, Z summed per
+///   block and the blocks in order: forces and Z do not depend on the thread count either. Only the
+///   FFTs' rounding can (FFTW plans differently for different thread counts).
 public struct FFTRepulsion: RepulsiveForces {
     public var interpolationPoints = 3
     public var minimumIntervals = 50
     /// Length of embedding space per interval (FIt-SNE's `intervals_per_integer` is its inverse).
     public var intervalLength = 1.0
     private let plans = FFTPlans()
+    /// The points sorted by their interval along the first axis, reused between iterations.
+    private var buckets = IntervalBuckets()
 
     public init() {}
 
@@ -47,12 +60,7 @@ public struct FFTRepulsion: RepulsiveForces {
     public func validate(_ y: Embedding) throws(EmbedVizError) { try requireGrid(for: y) }
 
     public func requireGrid(for y: Embedding) throws(EmbedVizError) {
-        var low = Double.infinity, high = -Double.infinity, finite = true
-        for v in y.coordinates {
-            finite = finite && v.isFinite  // min/max skip NaN
-            low = min(low, v)
-            high = max(high, v)
-        }
+        let (low, high, finite) = Self.bounds(y.coordinates)
         guard y.coordinates.isEmpty || (finite && low.isFinite && high.isFinite) else {
             throw EmbedVizError(.numerical, "t-SNE diverged: the map's coordinates are not finite (its bounding box is \(low)…\(high));"
                                 + " check the input for extreme values or lower the learning rate")
@@ -73,118 +81,161 @@ public struct FFTRepulsion: RepulsiveForces {
         return v == 1
     }
 
-    /// What depends only on the positions: the grid, each point's interval and Lagrange weights, its
-    /// charges, and the transformed kernel — made in `prepare` (overlapped with the attractive
-    /// forces by the optimiser) or at the start of `compute`.
-    struct Setup {
-        var coordinates: [Double]
-        var grid: FFTGrid
-        var cell: [Int32]
-        var weights: [Double]
-        var charges: [Double]
-    }
-
-    private var prepared: Setup?
-
-    public mutating func prepare(_ y: Embedding) {
-        prepared = setup(y)
-    }
-
-    func setup(_ y: Embedding) -> Setup {
-        precondition(y.dimensions == 1 || y.dimensions == 2, "FFT interpolation supports 1-D and 2-D embeddings")
-        let (n, d) = (y.count, y.dimensions)
-        let p = interpolationPoints
-        var low = Double.infinity, high = -Double.infinity
-        for v in y.coordinates {
-            low = min(low, v)
-            high = max(high, v)
-        }
-        let boxes = intervals(extent: high - low)
-        let boxWidth = max(high - low, 1e-9) / Double(boxes)
-        let m = boxes * p  // nodes per dimension
-        let length = 2 * m  // circulant embedding
-        let spacing = boxWidth / Double(p)
-        // Each point: its interval and its p Lagrange weights per dimension.
-        var cell = [Int32](repeating: 0, count: n * d)
-        var weights = [Double](repeating: 0, count: n * d * p)
-        let nodes = (0..<p).map { (Double($0) + 0.5) / Double(p) }
-        for i in 0..<n {
-            for k in 0..<d {
-                let position = (y.coordinates[i * d + k] - low) / boxWidth
-                let b = min(max(Int(position), 0), boxes - 1)
-                cell[i * d + k] = Int32(b)
-                let u = position - Double(b)
-                for j in 0..<p {
-                    var l = 1.0
-                    for t in 0..<p where t != j { l *= (u - nodes[t]) / (nodes[j] - nodes[t]) }
-                    weights[(i * d + k) * p + j] = l
+    /// The smallest and largest coordinate (over all dimensions) and whether all are finite, in parallel.
+    static func bounds(_ coordinates: [Double]) -> (low: Double, high: Double, finite: Bool) {
+        let blocks = FixedBlocks(count: coordinates.count, size: 1 << 16)
+        var parts = [(low: Double, high: Double, finite: Bool)](repeating: (.infinity, -.infinity, true), count: blocks.count)
+        coordinates.withUnsafeBufferPointer { c in
+            parts.withUnsafeMutableBufferPointer { out in
+                let shared = UncheckedSendable((c: c, out: out))
+                blocks.forEach { block, range in
+                    var low = Double.infinity, high = -Double.infinity, finite = true
+                    for v in shared.value.c[range] {
+                        finite = finite && v.isFinite  // min/max skip NaN
+                        low = min(low, v)
+                        high = max(high, v)
+                    }
+                    shared.value.out[block] = (low, high, finite)
                 }
             }
         }
-        let terms = d + 2  // 1, each coordinate, ‖y‖²
-        let grid = plans.grid(length: length, dimensions: d, terms: terms)
-        Profile.section("FFT kernel") {
-            fillKernel(grid, nodes: m, spacing: spacing)
-            grid.forwardKernel()
-        }
-        // Each point's charges: 1, its coordinates, ‖y‖².
-        var charges = [Double](repeating: 1, count: n * terms)
-        for i in 0..<n {
-            var norm = 0.0
-            for k in 0..<d {
-                let v = y.coordinates[i * d + k]
-                charges[i * terms + 1 + k] = v
-                norm += v * v
-            }
-            charges[i * terms + d + 1] = norm
-        }
-        return Setup(coordinates: y.coordinates, grid: grid, cell: cell, weights: weights, charges: charges)
+        return parts.reduce((.infinity, -.infinity, true)) { (min($0.low, $1.low), max($0.high, $1.high), $0.finite && $1.finite) }
     }
 
     public mutating func compute(_ y: Embedding, into forces: inout [Double]) -> Double {
-        let (n, d) = (y.count, y.dimensions)
-        let p = interpolationPoints
-        let ready = prepared.flatMap { $0.coordinates == y.coordinates ? $0 : nil } ?? setup(y)
-        prepared = nil
-        let (grid, cell, weights, charges) = (ready.grid, ready.cell, ready.weights, ready.charges)
-        let terms = d + 2
-        // Spread the charges, convolve and interpolate back, one term per task.
-        var potentials = [Double](repeating: 0, count: n * terms)
-        let tasks = min(terms, Threads.count)
-        let termsStart = DispatchTime.now().uptimeNanoseconds
-        defer { if Profile.enabled { Profile.record("FFT spread/convolve/interpolate", Double(DispatchTime.now().uptimeNanoseconds - termsStart) / 1e9) } }
-        potentials.withUnsafeMutableBufferPointer { pot in
-            cell.withUnsafeBufferPointer { cb in
-                weights.withUnsafeBufferPointer { wb in
-                    charges.withUnsafeBufferPointer { qb in
-                        let (out, cells, lw, q) = (UncheckedSendable(pot.baseAddress!), UncheckedSendable(cb.baseAddress!),
-                                                   UncheckedSendable(wb.baseAddress!), UncheckedSendable(qb.baseAddress!))
-                        Threads.forEachPart(tasks) { part in
-                            for t in stride(from: part, to: terms, by: tasks) {
-                                Self.spreadConvolveInterpolate(term: t, terms: terms, grid: grid, points: n, dimensions: d, p: p,
-                                                               cells: cells.value, weights: lw.value, charges: q.value,
-                                                               potentials: out.value)
+        precondition(y.dimensions == 1 || y.dimensions == 2, "FFT interpolation supports 1-D and 2-D embeddings")
+        precondition((1...8).contains(interpolationPoints), "FFT interpolation supports 1 to 8 nodes per interval")
+        let (n, d, p) = (y.count, y.dimensions, interpolationPoints)
+        let layout = Profile.section("FFT bounds") { () -> GridLayout in
+            let (low, high, _) = Self.bounds(y.coordinates)
+            let boxes = intervals(extent: high - low)
+            return GridLayout(low: low, width: max(high - low, 1e-9) / Double(boxes), boxes: boxes, p: p)
+        }
+        let m = layout.boxes * p  // nodes per dimension
+        let terms = d + 2  // 1, each coordinate, ‖y‖²
+        let grid = plans.grid(length: 2 * m, dimensions: d, terms: terms, threads: Threads.count)
+        Profile.section("FFT kernel") {
+            fillKernel(grid, nodes: m, spacing: layout.width / Double(p))
+            grid.forwardKernel()
+        }
+        Profile.section("FFT sort points by interval") { buckets.sort(y, layout) }
+        Profile.section("FFT spread") { spread(y, layout, grid) }
+        Profile.section("FFT convolve") { grid.convolveAll(occupied: m) }
+        return Profile.section("FFT interpolate") { interpolate(y, layout, grid, into: &forces) } - Double(n)
+    }
+
+    /// Each point's charges onto the p^d nodes of its interval, band by band of first-axis intervals.
+    private func spread(_ y: Embedding, _ layout: GridLayout, _ grid: FFTGrid) {
+        let (d, p, length) = (y.dimensions, layout.p, grid.length)
+        let rowLength = d == 1 ? 1 : length  // grid values per node of the first axis
+        let bands = buckets.bands(4 * Threads.count)
+        y.coordinates.withUnsafeBufferPointer { yb in
+            buckets.order.withUnsafeBufferPointer { ob in
+                let shared = UncheckedSendable((y: yb.baseAddress!, order: ob.baseAddress!, charges: grid.charges))
+                Threads.forEachPart(bands.count) { band in
+                    let (y, order, charges) = shared.value
+                    let boxes = bands[band]
+                    let rows = (boxes.lowerBound * p * rowLength)..<(boxes.upperBound * p * rowLength)
+                    for w in charges { (w + rows.lowerBound).update(repeating: 0, count: rows.count) }
+                    let points = buckets.start[boxes.lowerBound]..<buckets.start[boxes.upperBound]
+                    if d == 1 {
+                        let (w0, w1, w2) = (charges[0], charges[1], charges[2])
+                        for s in points {
+                            let v = y[Int(order[s])]
+                            let (b, weight) = layout.locate(v)
+                            let (q1, q2) = (v, v * v)
+                            for j in 0..<p {
+                                let node = b * p + j, l = weight[j]
+                                w0[node] += Float(l)
+                                w1[node] += Float(l * q1)
+                                w2[node] += Float(l * q2)
+                            }
+                        }
+                        return
+                    }
+                    let (w0, w1, w2, w3) = (charges[0], charges[1], charges[2], charges[3])
+                    for s in points {
+                        let i = Int(order[s])
+                        let (u, v) = (y[2 * i], y[2 * i + 1])
+                        let (bx, wx) = layout.locate(u), (by, wy) = layout.locate(v)
+                        let norm = u * u + v * v
+                        for jx in 0..<p {
+                            let row = (bx * p + jx) * length + by * p
+                            for jy in 0..<p {
+                                let l = wx[jx] * wy[jy]
+                                w0[row + jy] += Float(l)
+                                w1[row + jy] += Float(l * u)
+                                w2[row + jy] += Float(l * v)
+                                w3[row + jy] += Float(l * norm)
                             }
                         }
                     }
                 }
             }
         }
-        // Forces and Z from the potentials.
-        var z = 0.0
-        for i in 0..<n {
-            let phi = potentials[(i * terms)..<((i + 1) * terms)]
-            let base = i * terms
-            var norm = 0.0, dot = 0.0
-            for k in 0..<d {
-                let yk = y.coordinates[i * d + k]
-                norm += yk * yk
-                dot += yk * phi[base + 1 + k]
-                forces[i * d + k] = yk * phi[base] - phi[base + 1 + k]
+    }
+
+    /// The potentials at every point, turned into its repulsive force; returns Σᵢ of the Z terms.
+    private func interpolate(_ y: Embedding, _ layout: GridLayout, _ grid: FFTGrid, into forces: inout [Double]) -> Double {
+        let (n, d, p, length) = (y.count, y.dimensions, layout.p, grid.length)
+        let scale = 1 / Double(grid.realCount)  // the unnormalised inverse FFT
+        let blocks = FixedBlocks(count: n, size: 4096)
+        var partialZ = [Double](repeating: 0, count: blocks.count)
+        forces.withUnsafeMutableBufferPointer { fb in
+            y.coordinates.withUnsafeBufferPointer { yb in
+                buckets.order.withUnsafeBufferPointer { ob in
+                    partialZ.withUnsafeMutableBufferPointer { zb in
+                        let shared = UncheckedSendable((f: fb.baseAddress!, y: yb.baseAddress!, order: ob.baseAddress!,
+                                                        z: zb.baseAddress!, potentials: grid.charges))
+                        blocks.forEach { block, sorted in
+                            let (f, y, order, z, potentials) = shared.value
+                            var sum = 0.0
+                            if d == 1 {
+                                let (w0, w1, w2) = (potentials[0], potentials[1], potentials[2])
+                                for s in sorted {
+                                    let i = Int(order[s])
+                                    let v = y[i]
+                                    let (b, weight) = layout.locate(v)
+                                    var (phi0, phi1, phi2) = (0.0, 0.0, 0.0)
+                                    for j in 0..<p {
+                                        let node = b * p + j, l = weight[j]
+                                        phi0 += l * Double(w0[node])
+                                        phi1 += l * Double(w1[node])
+                                        phi2 += l * Double(w2[node])
+                                    }
+                                    (phi0, phi1, phi2) = (phi0 * scale, phi1 * scale, phi2 * scale)
+                                    f[i] = v * phi0 - phi1
+                                    sum += (1 + v * v) * phi0 - 2 * v * phi1 + phi2
+                                }
+                            } else {
+                                let (w0, w1, w2, w3) = (potentials[0], potentials[1], potentials[2], potentials[3])
+                                for s in sorted {
+                                    let i = Int(order[s])
+                                    let (u, v) = (y[2 * i], y[2 * i + 1])
+                                    let (bx, wx) = layout.locate(u), (by, wy) = layout.locate(v)
+                                    var phi = SIMD4<Double>()
+                                    for jx in 0..<p {
+                                        let row = (bx * p + jx) * length + by * p
+                                        var column = SIMD4<Double>()
+                                        for jy in 0..<p {
+                                            column += wy[jy] * SIMD4(Double(w0[row + jy]), Double(w1[row + jy]),
+                                                                     Double(w2[row + jy]), Double(w3[row + jy]))
+                                        }
+                                        phi += wx[jx] * column
+                                    }
+                                    phi *= scale
+                                    f[2 * i] = u * phi[0] - phi[1]
+                                    f[2 * i + 1] = v * phi[0] - phi[2]
+                                    sum += (1 + u * u + v * v) * phi[0] - 2 * (u * phi[1] + v * phi[2]) + phi[3]
+                                }
+                            }
+                            z[block] = sum
+                        }
+                    }
+                }
             }
-            z += (1 + norm) * phi[base] - 2 * dot + phi[base + d + 1]
         }
-        return z - Double(n)
+        return partialZ.reduce(0, +)
     }
 
     /// The squared Cauchy kernel (1 + ‖Δ‖²)⁻² between nodes, circularly embedded: computed on one
@@ -203,154 +254,325 @@ public struct FFTRepulsion: RepulsiveForces {
             }
             return
         }
-        kernel.update(repeating: 0, count: length * length)
+        (kernel + m * length).update(repeating: 0, count: length)  // the wrap-around row
         squares.withUnsafeBufferPointer { sq in
-            for a in 0..<m {
-                let rowA = kernel + a * length, rowB = kernel + (length - a) * length
-                for b in 0..<m {
-                    let w = 1 / (1 + sq[a] + sq[b])
-                    let v = Float(w * w)
-                    rowA[b] = v
-                    if b > 0 { rowA[length - b] = v }
-                    if a > 0 {
-                        rowB[b] = v
-                        if b > 0 { rowB[length - b] = v }
+            let shared = UncheckedSendable((kernel: kernel, squares: sq))
+            Threads.parallelFor(m, minimumChunk: 64) { rows in
+                let (kernel, sq) = shared.value
+                for a in rows {
+                    let rowA = kernel + a * length, rowB = kernel + (length - a) * length
+                    rowA[m] = 0
+                    for b in 0..<m {
+                        let w = 1 / (1 + sq[a] + sq[b])
+                        let v = Float(w * w)
+                        rowA[b] = v
+                        if b > 0 { rowA[length - b] = v }
+                    }
+                    if a > 0 { rowB.update(from: rowA, count: length) }
+                }
+            }
+        }
+    }
+}
+
+/// Where coordinates fall in the grid: the common lower bound of all axes, the interval width, the
+/// number of intervals per axis, and the p Lagrange basis polynomials on an interval's nodes, which
+/// sit at (j + ½)/p of the interval.
+struct GridLayout: Sendable {
+    let low: Double
+    let width: Double
+    let boxes: Int
+    let p: Int
+    private var nodes = SIMD8<Double>()
+    private var inverseDenominators = SIMD8<Double>()
+
+    init(low: Double, width: Double, boxes: Int, p: Int) {
+        (self.low, self.width, self.boxes, self.p) = (low, width, boxes, p)
+        for j in 0..<p { nodes[j] = (Double(j) + 0.5) / Double(p) }
+        for j in 0..<p {
+            var denominator = 1.0
+            for t in 0..<p where t != j { denominator *= nodes[j] - nodes[t] }
+            inverseDenominators[j] = 1 / denominator
+        }
+    }
+
+    /// The interval of coordinate `v`.
+    @inline(__always)
+    func box(_ v: Double) -> Int { min(max(Int((v - low) / width), 0), boxes - 1) }
+
+    /// The interval of coordinate `v` and the Lagrange weights of its p nodes (lanes ≥ p unused).
+    @inline(__always)
+    func locate(_ v: Double) -> (box: Int, weights: SIMD8<Double>) {
+        let position = (v - low) / width
+        let box = min(max(Int(position), 0), boxes - 1)
+        let u = position - Double(box)
+        var weights = inverseDenominators
+        if p == 3 {  // the default, in registers
+            let (d0, d1, d2) = (u - nodes[0], u - nodes[1], u - nodes[2])
+            weights[0] *= d1 * d2
+            weights[1] *= d0 * d2
+            weights[2] *= d0 * d1
+            return (box, weights)
+        }
+        for j in 0..<p {
+            for t in 0..<p where t != j { weights[j] *= u - nodes[t] }
+        }
+        return (box, weights)
+    }
+}
+
+/// The points in order of their interval along the first axis (stable: by point index within an
+/// interval), and where each interval's points start: made by a counting sort in parallel, whose
+/// result does not depend on the thread count. Buffers are kept between iterations.
+struct IntervalBuckets {
+    private(set) var order: [Int32] = []
+    /// Points of interval b: order[start[b]..<start[b + 1]].
+    private(set) var start: [Int] = []
+    private var box: [Int32] = []
+
+    mutating func sort(_ y: Embedding, _ layout: GridLayout) {
+        let (n, d, boxes) = (y.count, y.dimensions, layout.boxes)
+        if order.count != n {
+            order = [Int32](repeating: 0, count: n)
+            box = [Int32](repeating: 0, count: n)
+        }
+        let chunks = max(1, min(Threads.count, n / 4096))
+        var counts = [Int](repeating: 0, count: chunks * boxes)
+        y.coordinates.withUnsafeBufferPointer { yb in
+            box.withUnsafeMutableBufferPointer { bb in
+                counts.withUnsafeMutableBufferPointer { cb in
+                    let shared = UncheckedSendable((y: yb.baseAddress!, box: bb.baseAddress!, counts: cb.baseAddress!))
+                    Threads.forEachPart(chunks) { c in
+                        let (y, box, counts) = shared.value
+                        let mine = counts + c * boxes
+                        for i in Threads.chunkRange(c, of: chunks, total: n) {
+                            let b = layout.box(y[i * d])
+                            box[i] = Int32(b)
+                            mine[b] += 1
+                        }
+                    }
+                }
+            }
+        }
+        // Offsets: interval by interval, chunk by chunk within an interval (keeps point order).
+        start = [Int](repeating: 0, count: boxes + 1)
+        var next = [Int](repeating: 0, count: chunks * boxes)
+        var total = 0
+        for b in 0..<boxes {
+            start[b] = total
+            for c in 0..<chunks {
+                next[c * boxes + b] = total
+                total += counts[c * boxes + b]
+            }
+        }
+        start[boxes] = total
+        box.withUnsafeBufferPointer { bb in
+            order.withUnsafeMutableBufferPointer { ob in
+                next.withUnsafeMutableBufferPointer { nb in
+                    let shared = UncheckedSendable((box: bb.baseAddress!, order: ob.baseAddress!, next: nb.baseAddress!))
+                    Threads.forEachPart(chunks) { c in
+                        let (box, order, next) = shared.value
+                        let mine = next + c * boxes
+                        for i in Threads.chunkRange(c, of: chunks, total: n) {
+                            let b = Int(box[i])
+                            order[mine[b]] = Int32(i)
+                            mine[b] += 1
+                        }
                     }
                 }
             }
         }
     }
 
-    /// One term: spread each point's charge onto the p^d nodes of its interval, convolve with the
-    /// kernel, and interpolate the potential back to every point.
-    private static func spreadConvolveInterpolate(term t: Int, terms: Int, grid: FFTGrid, points n: Int, dimensions d: Int,
-                                                  p: Int, cells: UnsafePointer<Int32>, weights: UnsafePointer<Double>,
-                                                  charges: UnsafePointer<Double>, potentials: UnsafeMutablePointer<Double>) {
-        let w = grid.charges[t]
-        let length = grid.length
-        w.update(repeating: 0, count: grid.realCount)
-        for i in 0..<n {
-            let charge = charges[i * terms + t]
-            if d == 1 {
-                let base = Int(cells[i]) * p
-                for j in 0..<p { w[base + j] += Float(weights[i * p + j] * charge) }
-            } else {
-                let bx = Int(cells[i * 2]) * p, by = Int(cells[i * 2 + 1]) * p
-                let wy = weights + (i * 2 + 1) * p
-                for jx in 0..<p {
-                    let wx = weights[(i * 2) * p + jx] * charge
-                    let row = w + (bx + jx) * length + by
-                    for jy in 0..<p { row[jy] += Float(wx * wy[jy]) }
-                }
-            }
+    /// Up to `count` contiguous ranges of intervals covering them all, with about equal numbers of points.
+    func bands(_ count: Int) -> [Range<Int>] {
+        let boxes = start.count - 1, n = start[boxes]
+        var ranges: [Range<Int>] = []
+        var lower = 0
+        for k in 1...count {
+            var upper = lower
+            let target = k == count ? n + 1 : n * k / count
+            while upper < boxes && start[upper + 1] <= target { upper += 1 }
+            if k == count { upper = boxes }
+            if upper > lower { ranges.append(lower..<upper) }
+            lower = upper
         }
-        grid.convolve(term: t)
-        let scale = 1 / Double(grid.realCount)
-        for i in 0..<n {
-            var phi = 0.0
-            if d == 1 {
-                let base = Int(cells[i]) * p
-                for j in 0..<p { phi += weights[i * p + j] * Double(w[base + j]) }
-            } else {
-                let bx = Int(cells[i * 2]) * p, by = Int(cells[i * 2 + 1]) * p
-                let wy = weights + (i * 2 + 1) * p
-                for jx in 0..<p {
-                    let row = w + (bx + jx) * length + by
-                    var s = 0.0
-                    for jy in 0..<p { s += wy[jy] * Double(row[jy]) }
-                    phi += weights[(i * 2) * p + jx] * s
-                }
-            }
-            potentials[i * terms + t] = phi * scale
+        return ranges
+    }
+}
+
+/// `count` items in blocks of a fixed `size`, run in parallel over the blocks: a reduction made per
+/// block and summed in block order gives the same bits whatever the thread count.
+struct FixedBlocks {
+    let total: Int
+    let size: Int
+    var count: Int { (total + size - 1) / size }
+
+    init(count: Int, size: Int) { (total, self.size) = (count, size) }
+
+    func forEach(_ body: (_ block: Int, _ range: Range<Int>) -> Void) {
+        let (total, size) = (self.total, self.size)
+        Threads.parallelFor(count) { blocks in
+            for b in blocks { body(b, (b * size)..<min(total, (b + 1) * size)) }
         }
     }
 }
 
-/// The FFTW plans and buffers of the current grid size, reused across iterations until the
-/// embedding's extent asks for another size (only one grid is kept: large grids take tens of MB).
-/// Plans are made with FFTW_ESTIMATE: the grid size changes every few iterations while the
-/// embedding expands, and measuring plans (FFTW_MEASURE) for each new size cost more than it saved.
-/// FFTW's planner is not thread-safe, so all planning in the process goes through one lock;
+/// The FFTW plans of the current grid size, and buffers reused across iterations until the
+/// embedding's extent outgrows them (only one grid is kept: large grids take tens of MB; buffers
+/// are allocated with 15% headroom per axis, so the growing map re-plans, cheaply, more often than
+/// it re-allocates). Plans are made with FFTW_ESTIMATE: the grid size changes every few iterations
+/// while the embedding expands, and measuring plans (FFTW_MEASURE) for each new size cost more than
+/// it saved. FFTW's planner is not thread-safe, so all planning in the process goes through one lock;
 /// executing plans on separate buffers is thread-safe.
 final class FFTPlans: @unchecked Sendable {
     private let current = Mutex<FFTGrid?>(nil)
     static let planner = Mutex<Void>(())
+    /// `fftwf_init_threads`, once per process, before the first plan with threads.
+    private static let threadsReady = planner.withLock { _ in fftwf_init_threads() != 0 }
 
-    func grid(length: Int, dimensions: Int, terms: Int) -> FFTGrid {
-        current.withLock { grid in
+    func grid(length: Int, dimensions: Int, terms: Int, threads: Int) -> FFTGrid {
+        let threads = Self.threadsReady ? max(1, threads) : 1
+        return current.withLock { grid in
             if let existing = grid, existing.length == length, existing.dimensions == dimensions,
-               existing.charges.count == terms {
+               existing.charges.count == terms, existing.threads == threads {
                 return existing
             }
-            let made = FFTGrid(length: length, dimensions: dimensions, terms: terms)
+            let buffers = grid.flatMap { $0.buffers.fits(length: length, dimensions: dimensions, terms: terms) ? $0.buffers : nil }
+                ?? FFTBuffers(length: length + length * 3 / 20, dimensions: dimensions, terms: terms)
+            grid = nil  // its plans are destroyed before new ones are made
+            let made = FFTGrid(length: length, dimensions: dimensions, threads: threads, buffers: buffers)
             grid = made
             return made
         }
     }
 }
 
-/// Real grids of `length`^d nodes (one per term, plus the kernel), their half-spectra, and plans.
-final class FFTGrid: @unchecked Sendable {
-    let length: Int
+/// FFTW-aligned real buffers (the kernel and one per term) and their half-spectra, for grids of up
+/// to `capacity` nodes per axis.
+final class FFTBuffers: @unchecked Sendable {
+    let capacity: Int
     let dimensions: Int
-    let realCount: Int
-    let complexCount: Int
     let kernel: UnsafeMutablePointer<Float>
     let kernelSpectrum: UnsafeMutablePointer<fftwf_complex>
     let charges: [UnsafeMutablePointer<Float>]
     let spectra: [UnsafeMutablePointer<fftwf_complex>]
-    private let forward: fftwf_plan
-    private let backward: fftwf_plan
 
-    init(length: Int, dimensions: Int, terms: Int) {
-        self.length = length
+    init(length capacity: Int, dimensions: Int, terms: Int) {
+        self.capacity = capacity
         self.dimensions = dimensions
-        let realCount = dimensions == 1 ? length : length * length
-        let complexCount = dimensions == 1 ? length / 2 + 1 : length * (length / 2 + 1)
-        self.realCount = realCount
-        self.complexCount = complexCount
-        let kernel = fftwf_alloc_real(realCount)!
-        let kernelSpectrum = fftwf_alloc_complex(complexCount)!
-        self.kernel = kernel
-        self.kernelSpectrum = kernelSpectrum
-        charges = (0..<terms).map { _ in fftwf_alloc_real(realCount) }
-        spectra = (0..<terms).map { _ in fftwf_alloc_complex(complexCount) }
-        let flags = UInt32(FFTW_ESTIMATE | FFTW_DESTROY_INPUT)
-        let made = FFTPlans.planner.withLock { _ in
-            if dimensions == 1 {
-                return UncheckedSendable((fftwf_plan_dft_r2c_1d(Int32(length), kernel, kernelSpectrum, flags)!,
-                                          fftwf_plan_dft_c2r_1d(Int32(length), kernelSpectrum, kernel, flags)!))
-            }
-            return UncheckedSendable((fftwf_plan_dft_r2c_2d(Int32(length), Int32(length), kernel, kernelSpectrum, flags)!,
-                                      fftwf_plan_dft_c2r_2d(Int32(length), Int32(length), kernelSpectrum, kernel, flags)!))
-        }
-        (forward, backward) = made.value
+        let real = dimensions == 1 ? capacity : capacity * capacity
+        let complex = dimensions == 1 ? capacity / 2 + 1 : capacity * (capacity / 2 + 1)
+        kernel = fftwf_alloc_real(real)!
+        kernelSpectrum = fftwf_alloc_complex(complex)!
+        charges = (0..<terms).map { _ in fftwf_alloc_real(real)! }
+        spectra = (0..<terms).map { _ in fftwf_alloc_complex(complex)! }
+    }
+
+    func fits(length: Int, dimensions: Int, terms: Int) -> Bool {
+        length <= capacity && dimensions == self.dimensions && terms == charges.count
     }
 
     deinit {
-        FFTPlans.planner.withLock { _ in
-            fftwf_destroy_plan(forward)
-            fftwf_destroy_plan(backward)
-        }
         fftwf_free(kernel)
         fftwf_free(kernelSpectrum)
         for c in charges { fftwf_free(c) }
         for s in spectra { fftwf_free(s) }
     }
+}
 
-    func forwardKernel() {
-        fftwf_execute_dft_r2c(forward, kernel, kernelSpectrum)
+/// A grid of `length`^d nodes on `buffers` (row-major, the first axis slowest) and its plans.
+///
+/// 2-D convolutions skip the zero padding: a term's charges occupy rows and columns 0..<m of the
+/// 2m × 2m grid, so its forward transform is m row transforms (r2c) and then 2m-point column
+/// transforms of the half-spectrum (rows m..<2m of the row transforms are zero); the inverse is the
+/// column transforms and then row transforms (c2r) of the m rows whose potentials are read.
+final class FFTGrid: @unchecked Sendable {
+    let length: Int
+    let dimensions: Int
+    let threads: Int
+    let realCount: Int
+    let complexCount: Int
+    let buffers: FFTBuffers
+    var kernel: UnsafeMutablePointer<Float> { buffers.kernel }
+    var charges: [UnsafeMutablePointer<Float>] { buffers.charges }
+    /// The whole kernel's transform (all threads).
+    private let kernelForward: fftwf_plan
+    /// Per term (each with `termThreads` threads): 2-D: rows forward, columns forward, columns
+    /// backward, rows backward; 1-D: forward, backward.
+    private let termPlans: [fftwf_plan]
+
+    init(length: Int, dimensions: Int, threads: Int, buffers: FFTBuffers) {
+        (self.length, self.dimensions, self.threads, self.buffers) = (length, dimensions, threads, buffers)
+        let half = length / 2 + 1
+        realCount = dimensions == 1 ? length : length * length
+        complexCount = dimensions == 1 ? half : length * half
+        let terms = buffers.charges.count
+        let flags = UInt32(FFTW_ESTIMATE | FFTW_DESTROY_INPUT)
+        let (real, spectrum) = (buffers.charges[0], buffers.spectra[0])
+        let n = Int32(length), m = Int32(length / 2), h = Int32(half)
+        let made = FFTPlans.planner.withLock { _ -> UncheckedSendable<(fftwf_plan, [fftwf_plan])> in
+            var size = n
+            fftwf_plan_with_nthreads(Int32(threads))
+            let kernelPlan = dimensions == 1
+                ? fftwf_plan_dft_r2c_1d(n, buffers.kernel, buffers.kernelSpectrum, flags)!
+                : fftwf_plan_dft_r2c_2d(n, n, buffers.kernel, buffers.kernelSpectrum, flags)!
+            fftwf_plan_with_nthreads(Int32(max(1, threads / min(terms, threads))))
+            let plans: [fftwf_plan] = dimensions == 1
+                ? [fftwf_plan_dft_r2c_1d(n, real, spectrum, flags)!, fftwf_plan_dft_c2r_1d(n, spectrum, real, flags)!]
+                : [fftwf_plan_many_dft_r2c(1, &size, m, real, nil, 1, n, spectrum, nil, 1, h, flags)!,
+                   fftwf_plan_many_dft(1, &size, h, spectrum, nil, h, 1, spectrum, nil, h, 1, FFTW_FORWARD, flags)!,
+                   fftwf_plan_many_dft(1, &size, h, spectrum, nil, h, 1, spectrum, nil, h, 1, FFTW_BACKWARD, flags)!,
+                   fftwf_plan_many_dft_c2r(1, &size, m, spectrum, nil, 1, h, real, nil, 1, n, flags)!]
+            fftwf_plan_with_nthreads(1)
+            return UncheckedSendable((kernelPlan, plans))
+        }
+        (kernelForward, termPlans) = made.value
     }
 
-    /// charges[t] ← IFFT(FFT(charges[t]) · FFT(kernel)), unnormalised (× realCount).
-    func convolve(term t: Int) {
-        let spectrum = spectra[t]
-        fftwf_execute_dft_r2c(forward, charges[t], spectrum)
+    deinit {
+        FFTPlans.planner.withLock { _ in
+            fftwf_destroy_plan(kernelForward)
+            for plan in termPlans { fftwf_destroy_plan(plan) }
+        }
+    }
+
+    func forwardKernel() {
+        fftwf_execute_dft_r2c(kernelForward, buffers.kernel, buffers.kernelSpectrum)
+    }
+
+    /// charges[t] ← IFFT(FFT(charges[t]) · FFT(kernel)) for every term, unnormalised (× realCount);
+    /// in 2-D only rows and columns 0..<`occupied` of the charges are read, and only those rows written.
+    func convolveAll(occupied m: Int) {
+        let terms = buffers.charges.count
+        let tasks = min(terms, threads)
+        Threads.forEachPart(tasks) { task in
+            for t in stride(from: task, to: terms, by: tasks) { self.convolve(term: t, occupied: m) }
+        }
+    }
+
+    private func convolve(term t: Int, occupied m: Int) {
+        let (real, spectrum, kernelSpectrum) = (buffers.charges[t], buffers.spectra[t], buffers.kernelSpectrum)
+        if dimensions == 1 {
+            (real + m).update(repeating: 0, count: length - m)  // the padding (points spread into 0..<m)
+            fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
+        } else {
+            let half = length / 2 + 1
+            // The row transforms of the zero rows m..<2m, written rather than computed.
+            UnsafeMutableRawPointer(spectrum + m * half).initializeMemory(as: Float.self, repeating: 0, count: 2 * m * half)
+            fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
+            fftwf_execute_dft(termPlans[1], spectrum, spectrum)
+        }
         for k in 0..<complexCount {
             let (a, b) = spectrum[k]
             let (c, d) = kernelSpectrum[k]
             spectrum[k] = (a * c - b * d, a * d + b * c)
         }
-        fftwf_execute_dft_c2r(backward, spectrum, charges[t])
+        if dimensions == 1 {
+            fftwf_execute_dft_c2r(termPlans[1], spectrum, real)
+        } else {
+            fftwf_execute_dft(termPlans[2], spectrum, spectrum)
+            fftwf_execute_dft_c2r(termPlans[3], spectrum, real)
+        }
     }
 }

@@ -64,8 +64,11 @@ extension KLDivergence {
 
         /// The same into a raw gradient buffer (N×d): several threads may fill disjoint `rows` of one
         /// buffer at once (an array cannot be shared that way: its mutable access is exclusive).
+        /// - Parameter singlePrecision: `y` rounded to Float, if the caller has it (2-D and 3-D without
+        ///   KL terms read it; otherwise it is made here, a pass over all N·d coordinates).
         public static func add(_ p: SparseAffinities, _ y: Embedding, exaggeration: Double, to gradient: UnsafeMutablePointer<Double>,
-                               klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil) -> Double {
+                               klTerms: Bool, threads: Int = Threads.count, rows: Range<Int>? = nil,
+                               singlePrecision: UnsafePointer<Float>? = nil) -> Double {
             let d = y.dimensions
             let chunks = max(1, threads)
             let all = rows ?? 0..<y.count
@@ -77,10 +80,9 @@ extension KLDivergence {
             let g = UncheckedSendable(gradient)
             if (d == 2 || d == 3) && !klTerms {
                 // The common case: 2-D or 3-D, no KL this iteration — eight neighbours at a time in Float lanes.
-                let single = y.coordinates.map { Float($0) }
-                p.withRows { rows in
-                    single.withUnsafeBufferPointer { yb in
-                        let y = UncheckedSendable(yb.baseAddress!)
+                func run(_ single: UnsafePointer<Float>) {
+                    p.withRows { rows in
+                        let y = UncheckedSendable(single)
                         Threads.forEachPart(chunks) { c in
                             // Literal dimensions, so that each call is specialised (the lanes' layout is fixed).
                             if d == 2 {
@@ -91,6 +93,7 @@ extension KLDivergence {
                         }
                     }
                 }
+                if let singlePrecision { run(singlePrecision) } else { y.coordinates.map { Float($0) }.withUnsafeBufferPointer { run($0.baseAddress!) } }
                 return 0
             }
             p.withRows { rows in

@@ -66,6 +66,10 @@ public struct GradientDescent {
         public var exaggeration: Double
         public var momentum: Double
         public var learningRate: Double
+
+        public init(name: TSNEProgress.Phase, iterations: Int, exaggeration: Double, momentum: Double, learningRate: Double) {
+            (self.name, self.iterations, self.exaggeration, self.momentum, self.learningRate) = (name, iterations, exaggeration, momentum, learningRate)
+        }
     }
 
     /// What the loop saw: the objective's values, and each phase's seconds.
@@ -81,6 +85,11 @@ public struct GradientDescent {
     public var recentre: Bool
     /// Iterations between evaluations of the objective (and the last iteration); nil = never.
     public var evaluateEvery: Int?
+
+    public init(phases: [Phase], minimumGain: Double, maximumStepNorm: Double?, recentre: Bool, evaluateEvery: Int?) {
+        (self.phases, self.minimumGain, self.maximumStepNorm) = (phases, minimumGain, maximumStepNorm)
+        (self.recentre, self.evaluateEvery) = (recentre, evaluateEvery)
+    }
 
     /// Runs every phase from `y`; `progress` gets the phase, iterations done and in total, the last value.
     public func run<Objective: TSNEObjective>(_ objective: inout Objective, from y: inout Embedding,
@@ -111,8 +120,10 @@ public struct GradientDescent {
                     trace.values.append(.init(iteration: iteration + 1, kl: value))
                     trace.lastValue = value
                 }
-                step.step(&y, gradient: gradient, rate: phase.learningRate, momentum: phase.momentum)
-                if recentre { Self.centre(&y) }
+                Profile.section("t-SNE step") {
+                    step.step(&y, gradient: gradient, rate: phase.learningRate, momentum: phase.momentum)
+                }
+                if recentre { Profile.section("t-SNE centre") { Self.centre(&y) } }
                 iteration += 1
                 if evaluate || iteration % 10 == 0 {
                     let elapsed = Date().timeIntervalSince(start)
@@ -125,14 +136,29 @@ public struct GradientDescent {
         return trace
     }
 
-    /// Subtracts each coordinate's mean (serial sums, in point order).
+    /// Subtracts each coordinate's mean. The sums run in parallel over fixed blocks of points and are
+    /// added in block order, so the result does not depend on the thread count.
     static func centre(_ y: inout Embedding) {
         let (n, d) = (y.count, y.dimensions)
-        for k in 0..<d {
-            var mean = 0.0
-            for i in 0..<n { mean += y.coordinates[i * d + k] }
-            mean /= Double(n)
-            for i in 0..<n { y.coordinates[i * d + k] -= mean }
+        guard n > 0 else { return }
+        let blocks = FixedBlocks(count: n, size: 1 << 14)
+        var sums = [Double](repeating: 0, count: blocks.count * d)
+        y.coordinates.withUnsafeMutableBufferPointer { c in
+            sums.withUnsafeMutableBufferPointer { partial in
+                let shared = UncheckedSendable((c: c.baseAddress!, partial: partial.baseAddress!))
+                blocks.forEach { block, points in
+                    let (c, partial) = shared.value
+                    for i in points { for k in 0..<d { partial[block * d + k] += c[i * d + k] } }
+                }
+                var mean = [Double](repeating: 0, count: d)
+                for block in 0..<blocks.count { for k in 0..<d { mean[k] += partial[block * d + k] } }
+                for k in 0..<d { mean[k] /= Double(n) }
+                let means = UncheckedSendable(mean)
+                blocks.forEach { _, points in
+                    let (c, mean) = (shared.value.c, means.value)
+                    for i in points { for k in 0..<d { c[i * d + k] -= mean[k] } }
+                }
+            }
         }
     }
 }

@@ -25,6 +25,8 @@ public struct KLDivergence: TSNEObjective {
     public let p: SparseAffinities
     public private(set) var forces: any RepulsiveForces
     private var repulsion: [Double] = []
+    /// The positions rounded to Float, for the attraction's SIMD lanes (made once per iteration, in parallel).
+    private var single: [Float] = []
     /// The first thread's share of the attraction rows (it also prepares the repulsion).
     private var preparedShare = 0.25
 
@@ -58,11 +60,32 @@ public struct KLDivergence: TSNEObjective {
     /// `forces.prepare(y)` overlapped with the attraction; returns the attraction's KL terms.
     private mutating func prepareAndAttract(_ y: Embedding, exaggeration: Double, evaluate: Bool,
                                             into gradient: UnsafeMutablePointer<Double>) -> Double {
-        let n = y.count
         let parts = Threads.count
+        // The SIMD attraction (2-D, 3-D, no KL terms) reads Float positions: rounded once, in parallel.
+        guard (y.dimensions == 2 || y.dimensions == 3) && !evaluate else {
+            return attract(y, exaggeration: exaggeration, evaluate: evaluate, into: gradient, parts: parts, single: nil)
+        }
+        if single.count != y.coordinates.count { single = [Float](repeating: 0, count: y.coordinates.count) }
+        single.withUnsafeMutableBufferPointer { s in
+            let out = UncheckedSendable(s.baseAddress!)
+            y.coordinates.withUnsafeBufferPointer { c in
+                let input = UncheckedSendable(c.baseAddress!)
+                Threads.parallelFor(c.count, minimumChunk: 1 << 15) { range in
+                    for k in range { out.value[k] = Float(input.value[k]) }
+                }
+            }
+        }
+        return single.withUnsafeBufferPointer { s in
+            attract(y, exaggeration: exaggeration, evaluate: evaluate, into: gradient, parts: parts, single: s.baseAddress!)
+        }
+    }
+
+    private mutating func attract(_ y: Embedding, exaggeration: Double, evaluate: Bool, into gradient: UnsafeMutablePointer<Double>,
+                                  parts: Int, single: UnsafePointer<Float>?) -> Double {
+        let n = y.count
         guard parts > 1 else {
             forces.prepare(y)
-            return Attraction.add(p, y, exaggeration: exaggeration, to: gradient, klTerms: evaluate, threads: 1)
+            return Attraction.add(p, y, exaggeration: exaggeration, to: gradient, klTerms: evaluate, threads: 1, singlePrecision: single)
         }
         // Part 0 prepares, then takes the first `split` rows; the others share the rest equally.
         let split = min(n, max(0, Int(Double(n) * preparedShare)))
@@ -71,15 +94,16 @@ public struct KLDivergence: TSNEObjective {
         withUnsafeMutablePointer(to: &forces) { forcesPointer in
             terms.withUnsafeMutableBufferPointer { t in
                 seconds.withUnsafeMutableBufferPointer { s in
-                    let shared = UncheckedSendable((forces: forcesPointer, gradient: gradient, terms: t, seconds: s))
+                    let shared = UncheckedSendable((forces: forcesPointer, gradient: gradient, terms: t, seconds: s, single: single))
                     Threads.forEachPart(parts) { part in
+                        let single = shared.value.single
                         let start = DispatchTime.now().uptimeNanoseconds
                         if part == 0 { shared.value.forces.pointee.prepare(y) }
                         let prepared = DispatchTime.now().uptimeNanoseconds
                         let others = Threads.chunkRange(max(part - 1, 0), of: parts - 1, total: n - split)
                         let rows = part == 0 ? 0..<split : (split + others.lowerBound)..<(split + others.upperBound)
                         shared.value.terms[part] = Attraction.add(p, y, exaggeration: exaggeration, to: shared.value.gradient,
-                                                                  klTerms: evaluate, threads: 1, rows: rows)
+                                                                  klTerms: evaluate, threads: 1, rows: rows, singlePrecision: single)
                         let end = DispatchTime.now().uptimeNanoseconds
                         shared.value.seconds[part] = Double(part == 0 ? prepared - start : end - start) / 1e9
                     }
