@@ -61,6 +61,25 @@ public enum OutlierDetector: Sendable, Hashable, Codable {
         }
     }
 
+    /// The detector without its parameters.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case knnDistanceToReference, knnDistanceWithinSet, localOutlierFactor, deepKNN, mahalanobisClassConditional, mahalanobis,
+             maximumSoftmax, energy
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .knnDistanceToReference: .knnDistanceToReference
+        case .knnDistanceWithinSet: .knnDistanceWithinSet
+        case .localOutlierFactor: .localOutlierFactor
+        case .deepKNN: .deepKNN
+        case .mahalanobisClassConditional: .mahalanobisClassConditional
+        case .mahalanobis: .mahalanobis
+        case .maximumSoftmax: .maximumSoftmax
+        case .energy: .energy
+        }
+    }
+
     /// What the scores are measured against.
     public enum Basis: String, Sendable, Codable {
         /// The in-distribution reference embeddings.
