@@ -1,5 +1,6 @@
 # EmbedViz — every target installs what it needs (Debian packages, Python/NumPy, the MNIST data).
-#   make demo    the whole study on MNIST (release build)
+#   make demo    the whole study on MNIST (release build), with the detector table on the near-OOD set
+#   make near-ood   Animal-Shape (PyPI animal-shape-mnist, SHA-256 pinned) in the MNIST layout, into NEAR_OOD_DIR
 #   make test    the test suite (debug build), then the numerical suites again under other OpenBLAS
 #                kernels (Prescott, Haswell, and SkylakeX on AVX-512 CPUs: scripts/test_kernels.sh)
 #   make bench   kernel benchmarks (release), summarised with medians and ratios;
@@ -15,10 +16,11 @@ SWIFT ?= swift
 PYTHON ?= python3
 DATA_DIR ?= data/mnist
 DEMO_DIR ?= runs/demo
+NEAR_OOD_DIR ?= data/near-ood
 RELEASE_BIN := .build/release/embedviz
 BENCH_RESULTS := Benchmarks/.build/results
 
-.PHONY: all deps data build test api api-check bench bench-compare demo docs scaleout-demo fuzz examples clean
+.PHONY: all deps data near-ood build test api api-check bench bench-compare demo docs scaleout-demo fuzz examples clean
 
 all: build
 
@@ -27,6 +29,9 @@ deps:
 
 data: deps
 	@$(PYTHON) scripts/fetch_mnist.py $(DATA_DIR) data/cache
+
+near-ood: deps
+	@$(PYTHON) scripts/fetch_near_ood.py $(NEAR_OOD_DIR) data/cache
 
 build: deps
 	$(SWIFT) build -c release --product embedviz
@@ -51,8 +56,8 @@ bench: deps data
 		--format jmh --path .build/results --quiet $(BENCH_ARGS)
 	@$(PYTHON) Benchmarks/summarize.py $(BENCH_RESULTS)/Current_run.jmh.json
 
-demo: build data
-	$(RELEASE_BIN) demo --data $(DATA_DIR) --out $(DEMO_DIR) $(DEMO_ARGS)
+demo: build data near-ood
+	$(RELEASE_BIN) demo --data $(DATA_DIR) --out $(DEMO_DIR) --near-ood $(NEAR_OOD_DIR) $(DEMO_ARGS)
 
 # The man page (scripts/manpage.py renders the CLI's own --experimental-dump-help, Unicode intact) and shell completions.
 docs: build

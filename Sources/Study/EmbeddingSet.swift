@@ -24,6 +24,17 @@ public struct EmbeddingSet: Sendable {
     /// In-distribution embeddings (M×D, e.g. of training images): outlier scores measure the
     /// distance to them.
     public var reference: Matrix?
+    /// Class labels of the reference rows (class-conditional Mahalanobis), indices into `classNames`.
+    public var referenceLabels: [Int]?
+    /// N×C classifier logits of the points (maximum softmax probability and energy scores).
+    public var logits: Matrix?
+    /// Whether the metadata's targets are real labels (false: every target is 0 and means nothing;
+    /// label-dependent measures are skipped and nothing is said about classes).
+    public var hasLabels = true
+    /// Whether predictions and confidences are a model's (false: they repeat the targets and 1).
+    public var hasPredictions = true
+    /// The user's metadata table as read (every column kept), when there was one.
+    public var table: MetadataTable?
     /// One sentence on where the set came from, for the report (no findings: those are measured).
     public var about: String?
 
@@ -46,6 +57,9 @@ public struct EmbeddingSet: Sendable {
 
     /// Points marked as known outliers.
     public var outlierCount: Int { metadata.isNoise.filter { $0 }.count }
+
+    /// The labels maps are coloured by: the model's predictions when there are any, else the targets.
+    public var colourLabels: [Int] { hasPredictions ? metadata.prediction : metadata.target }
 }
 
 /// Seeded subsamples: the same indices for the same count, total and seed.

@@ -34,9 +34,12 @@ public struct EmbeddingStage: Sendable {
             try OutputFile.createDirectory(path)
             let embedded = try NoisyEmbeddings(model: model, data: test, noise: noise, noiseSeed: noiseSeed)
             _ = try EmbeddingFiles.write(embedded, to: path)
-            let reference = Evaluation.outputs(model, on: reference).features
-            let set = EmbeddingSet(name: name, shortName: shortName, title: title, directory: directory, features: embedded.features, metadata: embedded.metadata,
-                                   classNames: Self.classNames, images: embedded.images, reference: reference, about: about)
+            let referenceFeatures = Evaluation.outputs(model, on: reference).features
+            var set = EmbeddingSet(name: name, shortName: shortName, title: title, directory: directory, features: embedded.features, metadata: embedded.metadata,
+                                   classNames: Self.classNames, images: embedded.images, reference: referenceFeatures, about: about)
+            set.referenceLabels = reference.labels.map(Int.init)
+            // The logits of the same inputs (fc2), for the softmax and energy scores.
+            set.logits = Evaluation.outputs(model, on: embedded.images, layer: .fc2).features
             return (set, "\(set.features.rows)×\(set.features.columns), \(noise) noise images")
         }
     }

@@ -8,20 +8,31 @@ import Report
 /// (hover shows a point's image when the set has images).
 public struct ExplorerStage: Sendable {
     public var terms: StudyTerms
+    /// At most this many points per explorer: beyond, a fixed subsample (seed 0) of the map.
+    public var pointLimit = Int.max
 
     public init(terms: StudyTerms = StudyTerms()) { self.terms = terms }
 
     public func run(_ results: StudyResults) throws -> [ExplorerFile] {
         var written: [ExplorerFile] = []
-        func explorer(_ points: Matrix, _ set: EmbeddingSet, _ title: String, _ file: String, _ label: String) throws {
+        func explorer(_ map: Matrix, _ full: EmbeddingSet, _ title: String, _ file: String, _ label: String) throws {
+            var points = map, set = full
+            if map.rows > pointLimit {
+                let rows = Subsample.indices(pointLimit, of: map.rows, seed: 0)
+                points = map.rows(at: rows)
+                set.metadata = full.metadata.subset(rows)
+                set.images = full.images?.subset(rows)
+            }
             let sprite = try set.images.map { images -> SpriteSheet in
                 let atlas = ImageAtlas(images)
                 return SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
             }
             let colors = Palette.classColors(for: set.classNames).map(\.css)
+            let sampled = points.rows < map.rows ? " of \(map.rows)" : ""
+            let outliers = set.outlierCount > 0 ? " (\(set.outlierCount) \(terms.outliers))" : ""
             try Explorer(points: points, metadata: set.metadata, classNames: set.classNames, colors: colors, sprite: sprite,
-                         title: title,
-                         subtitle: "\(points.rows) \(terms.points) (\(set.outlierCount) \(terms.outliers)), coloured by predicted class")
+                         title: title, subtitle: "\(points.rows)\(sampled) \(terms.points)\(outliers), \(Findings.colouring(set))",
+                         colorLabels: set.colourLabels)
                 .write(to: results.path(file))
             written.append(ExplorerFile(file: file, label: label))
         }

@@ -40,12 +40,12 @@ public struct FigureStage: Sendable {
 
     /// Scatter of a 2-D map coloured by predicted class, the known outliers ringed.
     func scatter(_ points: Matrix, _ set: EmbeddingSet, title: String, subtitle: String) -> ScatterChart {
-        ScatterChart(points: points, labels: set.metadata.prediction, classNames: set.classNames, highlight: set.metadata.isNoise,
+        ScatterChart(points: points, labels: set.colourLabels, classNames: set.classNames, highlight: set.metadata.isNoise,
                      highlightName: terms.outlierLegend, title: title, subtitle: subtitle)
     }
 
     func scatter3D(_ points: Matrix, _ set: EmbeddingSet, title: String, subtitle: String) -> Scatter3DChart {
-        Scatter3DChart(points: points, labels: set.metadata.prediction, classNames: set.classNames, highlight: set.metadata.isNoise,
+        Scatter3DChart(points: points, labels: set.colourLabels, classNames: set.classNames, highlight: set.metadata.isNoise,
                        highlightName: terms.outlierLegend, title: title, subtitle: subtitle)
     }
 
@@ -56,6 +56,12 @@ public struct FigureStage: Sendable {
         }
         let main = results.main.embeddings, maps = results.main.projections
         let meta = main.metadata
+        func className(_ c: Int) -> String { c < main.classNames.count ? main.classNames[c] : String(c) }
+        func label(_ i: Int) -> String {
+            main.hasPredictions ? " pred \(className(meta.prediction[i]))" : main.hasLabels ? " \(className(meta.target[i]))" : ""
+        }
+        let colouring = Findings.colouring(main)
+        let ringed = main.outlierCount > 0 ? "; \(terms.outliers) ringed" : ""
         func ratios(_ m: PCAModel, _ k: Int) -> String {
             m.explainedVarianceRatio.prefix(k).map { String(format: "%.1f%%", $0 * 100) }.joined(separator: " + ")
         }
@@ -72,16 +78,19 @@ public struct FigureStage: Sendable {
             let first = Array(0..<min(32, meta.count))
             emit("samples",
                  Figure(ImageGrid(images: images, indices: first,
-                                  captions: first.map { "#\($0) pred \(meta.prediction[$0])" + (meta.isNoise[$0] ? " (\(terms.outlierWord))" : "") },
-                                  columns: 8, title: "The first \(first.count) \(terms.points) and their predicted labels")),
-                 "The tutorial's sanity check: the \(main.name)'s predictions on the first \(terms.points).")
-            let outliers = Array(meta.index.filter { meta.isNoise[$0] }.prefix(16))
+                                  captions: first.map { "#\($0)" + label($0) + (meta.isNoise[$0] ? " (\(terms.outlierWord))" : "") },
+                                  columns: 8, title: "The first \(first.count) \(terms.points)" + (main.hasPredictions ? " and their predicted labels"
+                                                                                                : main.hasLabels ? " and their labels" : ""))),
+                 results.training != nil ? "The tutorial's sanity check: the \(main.name)'s predictions on the first \(terms.points)."
+                     : "The first \(first.count) \(terms.points)" + (main.hasPredictions ? ", with the class the logits predict." : "."))
+            let outliers = Array(meta.index.indices.filter { meta.isNoise[$0] }.prefix(16))
             if !outliers.isEmpty {
                 let assigned = Findings.outlierPredictions(meta, classNames: main.classNames).map { "; " + $0 } ?? ""
                 emit("noise-examples",
                      Figure(ImageGrid(images: images, indices: outliers,
-                                      captions: outliers.map { String(format: "#%d → %d (%.2f)", $0, meta.prediction[$0], meta.confidence[$0]) },
-                                      columns: 8, title: "\(terms.outlierLegend) images, with the class the model assigns and its confidence")),
+                                      captions: outliers.map { main.hasPredictions ? String(format: "#%d → %@ (%.2f)", $0, className(meta.prediction[$0]), meta.confidence[$0]) : "#\($0)" },
+                                      columns: 8, title: main.hasPredictions ? "\(terms.outlierLegend) images, with the class the model assigns and its confidence"
+                                                                             : "\(terms.outlierLegend)")),
                      results.noiseSeed != nil
                         ? "Uniform-noise images replace \(main.outlierCount) \(terms.points) (label 10)\(assigned)."
                         : "The \(main.outlierCount) \(terms.outliers)\(assigned).")
@@ -89,7 +98,7 @@ public struct FigureStage: Sendable {
         }
         emit("pca-2d", Figure(scatter(maps.pca2D, main, title: "PCA of the embeddings (\(main.name))",
                                       subtitle: "first two components: \(ratios(maps.pca, 2)) of the variance")),
-             "PCA of the \(main.features.columns)-d embeddings, coloured by predicted class; \(terms.outliers) ringed.", points: true)
+             "PCA of the \(main.features.columns)-d embeddings, \(colouring)\(ringed).", points: true)
         emit("pca-scree", Figure(ScreeChart(explainedVarianceRatio: maps.pca.explainedVarianceRatio,
                                             title: "Explained variance (\(main.name))")),
              "Explained-variance ratio per component and cumulative.")
@@ -100,7 +109,7 @@ public struct FigureStage: Sendable {
         emit("tsne-2d", Figure(scatter(maps.tsne2D.embedding, main, title: "t-SNE of the embeddings (\(main.name))",
                                        subtitle: String(format: "%@, perplexity %.0f, %d iterations, KL %.3f", r2.method.rawValue,
                                                         r2.parameters.perplexity, r2.parameters.iterations, r2.klDivergence))),
-             "t-SNE (2-D) of the embeddings, coloured by predicted class; \(terms.outliers) ringed.", points: true)
+             "t-SNE (2-D) of the embeddings, \(colouring)\(ringed).", points: true)
         if let t3 = maps.tsne3D {
             emit("tsne-3d", Figure.viewpoints(of: scatter3D(t3.embedding, main, title: "t-SNE 3-D",
                                                             subtitle: String(format: "KL %.3f", t3.record.klDivergence)),
@@ -131,33 +140,34 @@ public struct FigureStage: Sendable {
         emit("pca-vs-tsne", Figure(title: "PCA vs t-SNE (\(main.name))", rows: [[panels[0], panels[1]]], legend: legend),
              "The same embeddings, linear and non-linear projections side by side.", points: true)
         if let images = main.images {
-            let wrong = meta.index.filter { !meta.isNoise[$0] && meta.prediction[$0] != meta.target[$0] }
+            let wrong = !(main.hasPredictions && main.hasLabels) ? [] : meta.index.indices.filter { !meta.isNoise[$0] && meta.prediction[$0] != meta.target[$0] }
                 .sorted { meta.confidence[$0] > meta.confidence[$1] }.prefix(24)
             if !wrong.isEmpty {
                 emit("confidently-misclassified",
                      Figure(ImageGrid(images: images, indices: Array(wrong),
-                                      captions: wrong.map { String(format: "#%d t=%d p=%d %.2f", $0, meta.target[$0], meta.prediction[$0],
+                                      captions: wrong.map { String(format: "#%d t=%@ p=%@ %.2f", $0, className(meta.target[$0]), className(meta.prediction[$0]),
                                                                    meta.confidence[$0]) },
-                                      columns: 8, title: "The most confidently misclassified digits")),
-                     "Digits the model got wrong with the highest confidence (t: target, p: prediction).")
+                                      columns: 8, title: "The most confidently misclassified \(terms.items)")),
+                     "\(terms.items.prefix(1).uppercased() + terms.items.dropFirst()) the model got wrong with the highest confidence (t: target, p: prediction).")
             }
             let top = results.main.measurements.mostAnomalous
             if !top.isEmpty {
-                let byReference = main.reference != nil
+                let basis = results.main.measurements.ranking?.basis
                 emit("most-anomalous",
                      Figure(ImageGrid(images: images, indices: top,
-                                      captions: top.map { "#\($0) " + (meta.isNoise[$0] ? terms.outlierWord : "t=\(meta.target[$0])") + " p=\(meta.prediction[$0])" },
-                                      columns: 8, title: byReference ? "The most anomalous test samples: farthest from the \(terms.reference)"
-                                                                     : "The most anomalous samples: farthest from their neighbours")),
-                     byReference ? "Ranked by the mean distance of each embedding to its 10 nearest \(terms.reference)."
-                                 : "Ranked by the mean distance of each embedding to its 10 nearest neighbours within \(terms.set).")
+                                      captions: top.map { "#\($0)" + (meta.isNoise[$0] ? " " + terms.outlierWord : main.hasLabels ? " t=\(className(meta.target[$0]))" : "")
+                                                              + (main.hasPredictions ? " p=\(className(meta.prediction[$0]))" : "") },
+                                      columns: 8, title: "The most anomalous \(terms.samples): " + (basis == .reference ? "farthest from the \(terms.reference)"
+                                                                                    : basis == .logits ? "the model's least confident"
+                                                                                    : "farthest from their neighbours"))),
+                     Findings.ranking(results.main.measurements, terms: terms))
             }
         }
         if let stability = results.stability, stability.alignedMaps.count > 1 {
             let sampleMeta = meta.subset(stability.sample)
             let seeds = stability.stability.seeds
             var runs = stability.alignedMaps.enumerated().map { k, map in
-                ScatterChart(points: map, labels: sampleMeta.prediction, classNames: main.classNames, highlight: sampleMeta.isNoise,
+                ScatterChart(points: map, labels: main.hasPredictions ? sampleMeta.prediction : sampleMeta.target, classNames: main.classNames, highlight: sampleMeta.isNoise,
                              highlightName: terms.outlierLegend, title: "seed \(seeds[k])" + (k > 0 ? " (aligned onto seed \(seeds[0]))" : ""))
             }
             let legend = runs[0].legend.removingDetails()

@@ -177,6 +177,40 @@ enum Findings {
         return text
     }
 
+    /// What the maps' colours show.
+    static func colouring(_ set: EmbeddingSet) -> String {
+        set.hasPredictions ? "coloured by predicted class" : set.hasLabels ? "coloured by label" : "in one colour (the set has no labels)"
+    }
+
+    /// What ranked the most anomalous samples, and why that detector.
+    static func ranking(_ m: StudyMeasurements, terms: StudyTerms) -> String {
+        guard let ranking = m.ranking else { return "No detector could score these points." }
+        if let lead = m.leadDetection {
+            return String(format: "Ranked by %@: of the detectors measured, it finds the %@ best (AUROC %.4f, FPR95 %.4f).",
+                          lead.method, terms.outliers, lead.quality.auroc, lead.quality.fprAt95)
+        }
+        return "Ranked by \(ranking.name); no known \(terms.outliers) to measure it with, so this is the default: " +
+            (ranking.basis == .withinSet ? "without reference embeddings, the mean distance to the nearest neighbours within \(terms.set)."
+                : "the first detector these inputs allow in the order measured on the tutorial's injected noise and a near-out-of-distribution image set (mean AUROC: class-conditional Mahalanobis 0.984, deep kNN 0.982, class-agnostic Mahalanobis 0.977, kNN distance to the reference 0.960).")
+    }
+
+    /// The detector table's lead, in a sentence: which is best by the numbers, and by how much.
+    static func leadDetector(_ m: StudyMeasurements, terms: StudyTerms) -> String? {
+        guard let lead = m.leadDetection else { return nil }
+        let others = m.detections.enumerated().filter { $0.offset != m.lead }.map(\.element)
+        var text = String(format: "The report leads with %@: the highest AUROC of the %d detectors measured (%.4f; FPR95 %.4f, precision %.3f among its top %d)",
+                          lead.method, m.detections.count, lead.quality.auroc, lead.quality.fprAt95, lead.quality.precision, lead.quality.flagged)
+        if let next = others.max(by: { $0.quality.auroc < $1.quality.auroc || ($0.quality.auroc == $1.quality.auroc && $0.quality.fprAt95 > $1.quality.fprAt95) }) {
+            text += next.quality.auroc == lead.quality.auroc
+                ? String(format: ", tied with %@ on AUROC and ahead of it on FPR95 or by its place in the list", next.method)
+                : String(format: "; next: %@ (AUROC %.4f, FPR95 %.4f)", next.method, next.quality.auroc, next.quality.fprAt95)
+        }
+        if let worst = others.min(by: { $0.quality.auroc < $1.quality.auroc }), worst.quality.auroc < 0.6 {
+            text += String(format: "; weakest: %@ (AUROC %.4f)", worst.method, worst.quality.auroc)
+        }
+        return text + "."
+    }
+
     // MARK: - Projection quality and stability
 
     /// On how many points neighbourhood preservation was measured.
@@ -185,9 +219,13 @@ enum Findings {
     }
 
     /// The classes the adjusted Rand index compares with.
-    static func classesCompared(_ metadata: EmbeddingMetadata, terms: StudyTerms) -> String {
+    static func classesCompared(_ metadata: EmbeddingMetadata, terms: StudyTerms, hasLabels: Bool = true) -> String {
+        guard hasLabels else { return "nothing: the set has no labels, so accuracy, clusters and ARI are not measured" }
         let classes = Set(metadata.target).count
-        let outliers = metadata.isNoise.contains(true)
+        // Whether the known outliers are a class of their own: one target that no other point has.
+        let outlierTargets = Set(metadata.target.indices.filter { metadata.isNoise[$0] }.map { metadata.target[$0] })
+        let outliers = outlierTargets.count == 1
+            && !metadata.target.indices.contains { !metadata.isNoise[$0] && outlierTargets.contains(metadata.target[$0]) }
         return "the \(classes) classes of the targets" + (outliers ? ", the \(terms.outliers) one of them" : "")
     }
 

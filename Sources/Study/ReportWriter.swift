@@ -68,6 +68,9 @@ public struct ReportWriter: Sendable {
             figure("noise-examples")
         }
 
+        if !results.scaleNotes.isEmpty {
+            doc.note("Sized to the set: " + results.scaleNotes.joined(separator: " "))
+        }
         doc.heading("PCA")
         let solvers = Findings.pcaSolvers(results.sets.map { ($0.embeddings.name, $0.projections.pca.solver) })
         doc.paragraph("Principal components of the \(main.features.columns)-d embeddings (\(solvers)). Explained-variance ratios: " +
@@ -106,26 +109,41 @@ public struct ReportWriter: Sendable {
 
         doc.heading("Outliers")
         let tsnePurity = results.main.measurements.maps.first { $0.name == "t-SNE 2-D" }?.noiseClusterPurity
-        doc.paragraph(Findings.outliers(results.main.measurements, referencePoints: main.reference?.rows,
-                                        dimensions: main.features.columns, terms: terms, tsnePurity: tsnePurity))
         let flagged = main.outlierCount
-        doc.table(header: ["model", "detector", "precision", "recall", "AUROC"],
-                  rows: results.sets.flatMap { s in
-                      s.measurements.detections.map { [s.measurements.model, $0.method, String(format: "%.3f", $0.quality.precision),
-                                                       String(format: "%.3f", $0.quality.recall), String(format: "%.4f", $0.quality.auroc)] }
-                  }, caption: "Finding the \(flagged) \(terms.outliers) images: precision and recall among the top \(flagged) scores")
+        if results.main.measurements.detections.isEmpty {
+            doc.paragraph("No points are marked as known \(terms.outliers), so no detector can be measured here. " +
+                          Findings.ranking(results.main.measurements, terms: terms))
+        } else {
+            doc.paragraph(Findings.outliers(results.main.measurements, referencePoints: main.reference?.rows,
+                                            dimensions: main.features.columns, terms: terms, tsnePurity: tsnePurity))
+            if let lead = Findings.leadDetector(results.main.measurements, terms: terms) { doc.paragraph(lead) }
+            doc.table(header: ["model", "detector", "precision", "recall", "AUROC", "FPR95"],
+                      rows: results.sets.flatMap { s in
+                          s.measurements.detections.enumerated().map { k, d in
+                              [s.measurements.model, d.method + (k == s.measurements.lead ? " (lead)" : ""), String(format: "%.3f", d.quality.precision),
+                               String(format: "%.3f", d.quality.recall), String(format: "%.4f", d.quality.auroc), String(format: "%.4f", d.quality.fprAt95)]
+                          }
+                      }, caption: "Finding the \(flagged) \(terms.outliers): precision and recall among the top \(flagged) scores; FPR95 = share of them still accepted when 95% of the other points are")
+        }
+        for table in results.detectorTables {
+            doc.paragraph(table.about)
+            doc.table(header: ["detector"] + table.columns.flatMap { ["AUROC (\($0))", "FPR95 (\($0))"] },
+                      rows: table.rows.map { row in [row.detector + (row.detector == table.lead ? " (lead)" : "")] +
+                          row.values.flatMap { [String(format: "%.4f", $0.auroc), String(format: "%.4f", $0.fprAt95)] } },
+                      caption: table.caption)
+        }
         figure("most-anomalous")
         figure("confidently-misclassified")
 
         doc.heading("Projection quality")
         let preserved = results.main.measurements.maps.first?.preservation.points ?? meta.count
-        doc.paragraph("How faithful each map is to the \(main.features.columns)-d embeddings (k = 10; trustworthiness and continuity after Venna & Kaski, \(Findings.preservationScope(points: preserved, of: meta.count))), how well the true classes can be read off it (leave-one-out 10-NN accuracy), and how many clusters a density-based clustering finds in it (DBSCAN with an automatic radius; adjusted Rand index against \(Findings.classesCompared(meta, terms: terms))).")
+        doc.paragraph("How faithful each map is to the \(main.features.columns)-d embeddings (k = 10; trustworthiness and continuity after Venna & Kaski, \(Findings.preservationScope(points: preserved, of: meta.count))), how well the true classes can be read off it (leave-one-out 10-NN accuracy), and how many clusters a density-based clustering finds in it (DBSCAN with an automatic radius; adjusted Rand index against \(Findings.classesCompared(meta, terms: terms, hasLabels: main.hasLabels))).")
         doc.table(header: ["model", "map", "trustworthiness", "continuity", "10-NN preserved", "10-NN accuracy", "clusters", "ARI", "noise cluster purity"],
                   rows: results.sets.flatMap { s in
                       s.measurements.maps.map { [s.measurements.model, $0.name, String(format: "%.4f", $0.preservation.trustworthiness),
                                                  String(format: "%.4f", $0.preservation.continuity), String(format: "%.3f", $0.preservation.knnPreservation),
-                                                 String(format: "%.4f", $0.knnAccuracy), String($0.clusters), String(format: "%.3f", $0.adjustedRandIndex),
-                                                 String(format: "%.3f", $0.noiseClusterPurity)] }
+                                                 Self.measured("%.4f", $0.knnAccuracy), $0.clusters > 0 ? String($0.clusters) : "—",
+                                                 Self.measured("%.3f", $0.adjustedRandIndex), Self.measured("%.3f", $0.noiseClusterPurity)] }
                   })
 
         if let s = results.stability {
@@ -151,4 +169,7 @@ public struct ReportWriter: Sendable {
         ] + results.settings.map { [$0.0, $0.1] } + [["t-SNE seed", String(r.parameters.seed)]], caption: "Configuration")
         return doc
     }
+
+    /// A number, or a dash where it was not measured (NaN: no labels, no known outliers).
+    static func measured(_ format: String, _ value: Double) -> String { value.isNaN ? "—" : String(format: format, value) }
 }

@@ -36,6 +36,10 @@ public struct StudyResults: Sendable {
     /// Filled in by `FigureStage`.
     public var figures: [DrawnFigure] = []
     public var explorers: [ExplorerFile] = []
+    /// Detector comparisons across evaluation sets (e.g. injected noise vs a near-OOD image set).
+    public var detectorTables: [DetectorTable] = []
+    /// Sentences on what was sampled or left out because of the set's size (computed by the study).
+    public var scaleNotes: [String] = []
     /// The stages run so far, in order.
     public var stages: [StageRecord]
     /// Rows of the report's configuration table (name, value) besides BLAS, threads and the t-SNE seed.

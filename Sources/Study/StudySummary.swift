@@ -16,6 +16,8 @@ public struct StudySummary: Sendable, Codable {
     public var klDivergence3D: Double?
     public var randomKLDivergence2D: Double
     public var measurements: [StudyMeasurements]
+    /// Detector comparisons across evaluation sets (injected noise and, when given, a near-OOD set).
+    public var detectorTables: [DetectorTable]
     public var stability: StudyStability?
     public var stages: [StageRecord]
     public var blas: BLASInfo
@@ -37,6 +39,7 @@ public struct StudySummary: Sendable, Codable {
         klDivergence3D = main.tsne3D?.record.klDivergence
         randomKLDivergence2D = control.tsne2D.record.klDivergence
         measurements = results.sets.map(\.measurements)
+        detectorTables = results.detectorTables
         stability = results.stability?.stability
         stages = results.stages
         blas = results.blas

@@ -3,6 +3,10 @@
 public struct StudyTerms: Sendable {
     /// The points, plural: "test images".
     public var points = "points"
+    /// The points in a figure title: "test samples".
+    public var samples = "samples"
+    /// What each point shows, plural: "digits".
+    public var items = "samples"
     /// The points as a whole: "the test set".
     public var set = "the set"
     /// The reference embeddings: "training embeddings".
@@ -21,6 +25,8 @@ public struct StudyTerms: Sendable {
     public static let tutorial: StudyTerms = {
         var terms = StudyTerms()
         terms.points = "test images"
+        terms.samples = "test samples"
+        terms.items = "digits"
         terms.set = "the test set"
         terms.reference = "training embeddings"
         terms.outliers = "injected noise"

@@ -20,11 +20,26 @@ public struct TutorialStudy: Sendable {
         public var noise = 1000
         public var noiseSeed: UInt64 = 19
         public var randomWeightsSeed: UInt64 = 7
+        /// Images the model never saw (28×28 grey, e.g. a near-out-of-distribution set in the MNIST
+        /// file layout): the detectors are also measured on them, against clean test images, and
+        /// the report shows both tables side by side.
+        public var nearOOD: NearOODImages?
         /// Polled before every stage and after every training step (e.g. a signal flag): when it
         /// returns true, the study finishes the step in flight and throws an `.interrupted` error.
         public var shouldStop: @Sendable () -> Bool = { false }
 
         public init() {}
+    }
+
+    /// A second image set for the detector table, named for the report.
+    public struct NearOODImages: Sendable {
+        public var name: String
+        public var images: LabeledImages
+
+        public init(name: String, images: LabeledImages) {
+            self.name = name
+            self.images = images
+        }
     }
 
     public let options: Options
@@ -77,14 +92,12 @@ public struct TutorialStudy: Sendable {
         if q { (tsne.iterations, tsne.earlyExaggerationIterations) = (300, 100) }
         var tsne3D = tsne
         tsne3D.dimensions = 3
-        let trainedMaps = try ProjectionStage(output: out, tsne: tsne, tsne3D: tsne3D).run(trained, runner: runner)
-        let randomMaps = try ProjectionStage(output: out, tsne: tsne).run(random, runner: runner)
         let measurement = MeasurementStage(terms: terms)
         let sets = [
-            StudyResults.AnalysedSet(embeddings: trained, projections: trainedMaps,
-                                     measurements: try measurement.run(trained, projections: trainedMaps, runner: runner)),
-            StudyResults.AnalysedSet(embeddings: random, projections: randomMaps,
-                                     measurements: try measurement.run(random, projections: randomMaps, runner: runner)),
+            try EmbeddingStudy.analyse(trained, projection: ProjectionStage(output: out, tsne: tsne, tsne3D: tsne3D),
+                                       measurement: measurement, runner: runner),
+            try EmbeddingStudy.analyse(random, projection: ProjectionStage(output: out, tsne: tsne), measurement: measurement,
+                                       runner: runner),
         ]
         let stability = try StabilityStage(sampleSize: q ? 600 : 2_000).run(trained, runner: runner)
 
@@ -95,17 +108,38 @@ public struct TutorialStudy: Sendable {
             stability: stability,
             settings: [("data", options.dataDirectory), ("output", out), ("training seed", String(options.seed)),
                        ("noise seed", String(options.noiseSeed))])
-        try runner.stage("figures and report") { () -> (Void, String) in
-            results.stages = runner.records
-            results.figures = try FigureStage(terms: terms, comparisonTitle: "Trained model vs the same architecture with random weights")
-                .run(results)
-            results.explorers = try Profile.section("explorers") { try ExplorerStage(terms: terms).run(results) }
-            let report = try Profile.section("report") { try ReportWriter(terms: terms).write(results) }
-            return ((), "\(results.figures.count) figures, \(results.explorers.count) explorers, \(report)")
+        if let nearOOD = options.nearOOD {
+            results.detectorTables.append(try runner.stage("detectors on \(nearOOD.name)") { () -> (DetectorTable, String) in
+                let table = try nearOODTable(nearOOD, model: training.model, test: test, trained: trained)
+                return (table, table.lead.map { "lead: \($0)" } ?? "")
+            })
         }
-        results.stages = runner.records
+        try EmbeddingStudy.publish(&results, terms: terms, comparisonTitle: "Trained model vs the same architecture with random weights",
+                                   runner: runner)
         let summary = StudySummary(results, quick: q, report: path("report.html"))
         try JSONCoding.write(summary, to: path("summary.json"))
         return summary
+    }
+
+    /// The detectors on the injected noise (the trained set as studied) and on the near-OOD images:
+    /// the clean test images (those not replaced by noise) as in-distribution, the near-OOD images
+    /// as outliers, embedded and scored with the same model and reference.
+    func nearOODTable(_ nearOOD: NearOODImages, model: TutorialCNN, test: LabeledImages, trained: EmbeddingSet) throws -> DetectorTable {
+        let clean = trained.metadata.index.indices.filter { !trained.metadata.isNoise[$0] }
+        let outside = Evaluation.outputs(model, on: nearOOD.images)
+        let outsideLogits = Evaluation.outputs(model, on: nearOOD.images, layer: .fc2).features
+        let features = Matrix(rows: clean.count + outside.features.rows, columns: trained.features.columns,
+                              storage: trained.features.rows(at: clean).storage + outside.features.storage)
+        let logits = trained.logits.map { l in
+            Matrix(rows: features.rows, columns: l.columns, storage: l.rows(at: clean).storage + outsideLogits.storage)
+        }
+        func inputs(_ x: Matrix, _ l: Matrix?) -> DetectorInputs {
+            DetectorInputs(features: x, reference: trained.reference, referenceLabels: trained.referenceLabels, logits: l)
+        }
+        return try DetectorTable.compare([
+            .init(name: "injected noise", inputs: inputs(trained.features, trained.logits), isNoise: trained.metadata.isNoise),
+            .init(name: nearOOD.name, inputs: inputs(features, logits),
+                  isNoise: Array(repeating: false, count: clean.count) + Array(repeating: true, count: outside.features.rows)),
+        ])
     }
 }

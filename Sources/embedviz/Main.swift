@@ -21,7 +21,7 @@ struct EmbedVizCommand: ParsableCommand {
             """,
         version: version,
         subcommands: [Demo.self, Info.self, Train.self, Evaluate.self, Embed.self, PCACommand.self, TSNECommand.self, UMAPCommand.self,
-                      MetricsCommand.self, PlotCommand.self, Export.self])
+                      MetricsCommand.self, PlotCommand.self, ReportCommand.self, Export.self])
 }
 
 @main

@@ -67,8 +67,16 @@ import Testing
         // The reference detector comes first and uses the set's reference embeddings: it finds the
         // far-away group; the within-set kNN distance does not (each outlier has close neighbours).
         let detections = results.main.measurements.detections
-        #expect(detections.map(\.scope) == [.reference, .withinSet, .withinSet])
+        // Then the literature's detectors against the reference: deep kNN and the class-agnostic
+        // Mahalanobis distance (no reference labels, no logits here).
+        #expect(detections.map(\.scope) == [.reference, .withinSet, .withinSet, .reference, .reference])
+        #expect(detections.map(\.detector) == [.knnDistanceToReference(k: 10), .knnDistanceWithinSet(k: 10), .localOutlierFactor(k: 20),
+                                                .deepKNN(k: 50), .mahalanobis])
         #expect(detections[0].quality.recall == 1 && detections[0].quality.flagged == set.outlierCount)
+        // The lead is the best measured, the earliest among equals: here the reference kNN distance.
+        let lead = try #require(results.main.measurements.lead)
+        #expect(detections[lead].quality.auroc == detections.map(\.quality.auroc).max())
+        #expect(results.main.measurements.ranking == detections[lead].detector)
         #expect(detections[1].quality.auroc < 0.5, "\(detections[1].quality)")
         #expect(results.figures.map(\.name).contains("tsne-stability") && !results.figures.map(\.name).contains("training-curves"))
         #expect(results.explorers.map(\.file) == ["explorer-tsne-2d.html", "explorer-tsne-3d.html"])

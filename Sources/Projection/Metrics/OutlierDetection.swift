@@ -22,6 +22,15 @@ public struct OutlierDetectionQuality: Sendable, Equatable, Codable {
     public var recall: Double
     /// Area under the ROC curve of the scores (`auroc`).
     public var auroc: Double
+    /// The share of true outliers still accepted as inliers when the threshold keeps 95% of the
+    /// inliers (`falsePositiveRate(atInlierRate:)`): the OOD literature's FPR95. Lower is better.
+    public var fprAt95: Double
+
+    public init(points: Int, outliers: Int, flagged: Int, truePositives: Int, precision: Double, recall: Double,
+                auroc: Double, fprAt95: Double = .nan) {
+        (self.points, self.outliers, self.flagged, self.truePositives) = (points, outliers, flagged, truePositives)
+        (self.precision, self.recall, self.auroc, self.fprAt95) = (precision, recall, auroc, fprAt95)
+    }
 
     /// Precision and recall of the top `flagged` points (default: the number of true outliers) and
     /// the AUROC.
@@ -36,7 +45,8 @@ public struct OutlierDetectionQuality: Sendable, Equatable, Codable {
             points: scores.count, outliers: outliers, flagged: n, truePositives: truePositives,
             precision: Double(truePositives) / Double(n),
             recall: outliers > 0 ? Double(truePositives) / Double(outliers) : .nan,
-            auroc: auroc(scores: scores, isNoise: isNoise))
+            auroc: auroc(scores: scores, isNoise: isNoise),
+            fprAt95: falsePositiveRate(atInlierRate: 0.95, scores: scores, isNoise: isNoise))
     }
 
     /// The fraction of true outliers among the `n` highest scores (precision@n).
@@ -70,6 +80,26 @@ public struct OutlierDetectionQuality: Sendable, Equatable, Codable {
         }
         let u = rankSum - Double(positives) * Double(positives + 1) / 2
         return u / (Double(positives) * Double(negatives))
+    }
+
+    /// FPR at `rate` TPR in the convention of the out-of-distribution literature (Hendrycks &
+    /// Gimpel 2017; Liu et al. 2020; Sun et al. 2022), where the *in-distribution* points are the
+    /// positives: the threshold is the lowest score that still accepts (score ≤ threshold) at least
+    /// `rate` of the inliers, and the result is the share of true outliers accepted with them.
+    /// Equals scikit-learn's `fpr, tpr, _ = roc_curve(~isNoise, -scores); fpr[searchsorted(tpr, rate)]`
+    /// (the first ROC point whose TPR reaches `rate`). NaN when either class is empty; NaN scores
+    /// rank as −∞ (accepted first).
+    public static func falsePositiveRate(atInlierRate rate: Double, scores: [Double], isNoise: [Bool]) -> Double {
+        precondition(scores.count == isNoise.count, "\(scores.count) scores for \(isNoise.count) labels")
+        precondition(rate > 0 && rate <= 1, "the inlier rate must be in (0, 1], got \(rate)")
+        let keys = scores.map { $0.isNaN ? -Double.infinity : $0 }
+        let inliers = keys.indices.filter { !isNoise[$0] }.map { keys[$0] }.sorted()
+        let outliers = keys.indices.filter { isNoise[$0] }.map { keys[$0] }
+        guard !inliers.isEmpty, !outliers.isEmpty else { return .nan }
+        // The smallest count of accepted inliers that reaches the rate, and the score that accepts them.
+        let needed = Int((rate * Double(inliers.count)).rounded(.up))
+        let threshold = inliers[max(needed, 1) - 1]
+        return Double(outliers.filter { $0 <= threshold }.count) / Double(outliers.count)
     }
 
     /// True outliers among the top `n` scores.

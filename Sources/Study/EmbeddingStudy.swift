@@ -1,0 +1,122 @@
+import Datasets
+import Foundation
+import Linalg
+import Projection
+
+/// The study on anyone's embeddings (`embedviz report`): project (PCA, t-SNE 2-D and 3-D), measure
+/// (map quality, every outlier detector the set allows), test t-SNE's stability, draw, write the
+/// explorers and the report. The tutorial (`TutorialStudy`) is train + embed + these same stages.
+///
+/// Defaults follow the number of points N (`Options.forPoints`): the O(N²) measurements run on
+/// fixed subsamples, and the report says so.
+public struct EmbeddingStudy: Sendable {
+    public struct Options: Sendable {
+        public var output = "runs/report"
+        public var title = "EmbedViz — a study of the embeddings"
+        public var subtitle = "Projections, measurements and outlier detectors on the given embeddings"
+        public var terms = StudyTerms()
+        public var tsne = TSNEParameters()
+        /// nil: no 3-D t-SNE.
+        public var tsne3D: TSNEParameters?
+        /// How outlier detectors and t-SNE find neighbours (metric, exact or approximate).
+        public var search = NeighbourSearch()
+        /// Neighbourhood preservation on at most this many points.
+        public var preservationSampleLimit = 5_000
+        /// t-SNE stability on this many points (0: skipped).
+        public var stabilitySampleSize = 2_000
+        /// Explorers draw at most this many points (a seeded subsample beyond).
+        public var explorerPointLimit = 200_000
+        /// Rows of the report's configuration table.
+        public var settings: [(String, String)] = []
+        public var shouldStop: @Sendable () -> Bool = { false }
+
+        public init() {}
+
+        /// Defaults for a set of `points` rows: t-SNE 3-D up to 200,000 points, neighbourhood
+        /// preservation on 5,000 (it is O(N²)), stability on 2,000 (three t-SNE runs), explorers
+        /// with all points up to 200,000.
+        public static func forPoints(_ points: Int) -> Options {
+            var options = Options()
+            if points <= 200_000 {
+                var t3 = options.tsne
+                t3.dimensions = 3
+                options.tsne3D = t3
+            }
+            options.stabilitySampleSize = points >= 300 ? min(2_000, points) : 0
+            return options
+        }
+    }
+
+    public let options: Options
+
+    public init(options: Options) { self.options = options }
+
+    /// Runs every stage on `set` and writes the report into `options.output`; returns the results.
+    public func run(_ set: EmbeddingSet, events: @escaping (StudyEvent) -> Void = { _ in }) throws -> StudyResults {
+        let started = Date()
+        try OutputFile.createDirectory(options.output)
+        let runner = StageRunner(output: options.output, shouldStop: options.shouldStop, events: events)
+        var tsne = options.tsne, tsne3D = options.tsne3D
+        tsne.neighbourSearch.metric = options.search.metric
+        tsne3D?.neighbourSearch.metric = options.search.metric
+        var measurement = MeasurementStage(terms: options.terms)
+        measurement.search = options.search
+        measurement.preservationSampleLimit = options.preservationSampleLimit
+        let analysed = try Self.analyse(set, projection: ProjectionStage(output: options.output, tsne: tsne, tsne3D: tsne3D),
+                                        measurement: measurement, runner: runner)
+        let stability = options.stabilitySampleSize > 0 && set.features.rows > options.stabilitySampleSize / 2
+            ? try StabilityStage(sampleSize: options.stabilitySampleSize).run(set, runner: runner) : nil
+        var results = StudyResults(title: options.title, subtitle: options.subtitle, started: started, output: options.output,
+                                   sets: [analysed], stability: stability,
+                                   settings: options.settings + [("metric", options.search.metric.rawValue)])
+        results.scaleNotes = Self.scaleNotes(points: set.features.rows, options: options, explorerLimit: options.explorerPointLimit)
+        try Self.publish(&results, terms: options.terms, explorerPointLimit: options.explorerPointLimit, runner: runner)
+        return results
+    }
+
+    /// Projections and measurements of one set: the part of a study between the embeddings and the pictures.
+    public static func analyse(_ set: EmbeddingSet, projection: ProjectionStage, measurement: MeasurementStage,
+                               runner: StageRunner) throws -> StudyResults.AnalysedSet {
+        let maps = try projection.run(set, runner: runner)
+        return StudyResults.AnalysedSet(embeddings: set, projections: maps,
+                                        measurements: try measurement.run(set, projections: maps, runner: runner))
+    }
+
+    /// Figures, explorers and the report, from the results (one stage).
+    public static func publish(_ results: inout StudyResults, terms: StudyTerms, comparisonTitle: String? = nil,
+                               explorerPointLimit: Int = .max, runner: StageRunner) throws {
+        var published = results
+        try runner.stage("figures and report") { () -> (Void, String) in
+            published.stages = runner.records
+            published.figures = try FigureStage(terms: terms, comparisonTitle: comparisonTitle).run(published)
+            var explorers = ExplorerStage(terms: terms)
+            explorers.pointLimit = explorerPointLimit
+            published.explorers = try Profile.section("explorers") { try explorers.run(published) }
+            let report = try Profile.section("report") { try ReportWriter(terms: terms).write(published) }
+            return ((), "\(published.figures.count) figures, \(published.explorers.count) explorers, \(report)")
+        }
+        published.stages = runner.records
+        results = published
+    }
+
+    /// What the study sampled or skipped because of the set's size, in sentences for the report.
+    static func scaleNotes(points: Int, options: Options, explorerLimit: Int) -> [String] {
+        var notes: [String] = []
+        if points > options.preservationSampleLimit {
+            notes.append("Neighbourhood preservation (trustworthiness, continuity) is O(N²): measured on a fixed subsample of \(Findings.count(options.preservationSampleLimit)) of the \(Findings.count(points)) points.")
+        }
+        if options.tsne3D == nil {
+            notes.append("No 3-D t-SNE: \(Findings.count(points)) points are more than the 200,000 up to which it runs by default.")
+        }
+        if options.stabilitySampleSize > 0 && points > options.stabilitySampleSize {
+            notes.append("t-SNE's stability is measured on a fixed subsample of \(Findings.count(options.stabilitySampleSize)) points (three runs).")
+        }
+        if points > explorerLimit {
+            notes.append("The explorers draw a fixed subsample of \(Findings.count(explorerLimit)) of the \(Findings.count(points)) points.")
+        }
+        if options.search.resolvedMethod(points: points) == .approx {
+            notes.append("Neighbours are found approximately (HNSW) from \(Findings.count(NeighbourSearch.approximateFrom)) points on; the run records give the measured recall.")
+        }
+        return notes
+    }
+}

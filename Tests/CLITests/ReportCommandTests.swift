@@ -1,0 +1,88 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `embedviz report` end to end on small constructed sets: words as labels, RGB images, cosine
+/// geometry, a reference with labels, logits — and the same with nothing but the embeddings.
+@Suite struct ReportCommandTests {
+    static let names = ["ant", "bee", "cat"]  // sorted: the logits' column order
+
+    /// 150 points in 6-D: three directions (classes), each point's length 1…10 (only the direction
+    /// tells the class: cosine geometry), the last 10 rows outliers in the direction of axis 5.
+    func dataset(_ d: String) {
+        func value(_ i: Int, _ j: Int, reference: Bool) -> Float {
+            let length = 1 + Float((i * 7) % 10)
+            let jitter = Float((i * 31 + j * 17) % 13) / 13 * 0.2
+            if !reference && i >= 140 { return length * ((j == 5 ? 1 : 0) + jitter) }
+            return length * ((j == i % 3 ? 1 : 0) + jitter)
+        }
+        npy(150, 6, d + "/emb.npy") { value($0, $1, reference: false) }
+        npy(90, 6, d + "/ref.npy") { value($0, $1, reference: true) }
+        npy(150, 3, d + "/logits.npy") { i, c in i >= 140 ? 0.1 * Float(c) : (c == i % 3 ? 4 : 0) }
+        var meta = "id,species,is_ood,note\n"
+        for i in 0..<150 { meta += "p\(i),\(Self.names[i % 3]),\(i >= 140 ? "yes" : "no"),\"free, text \(i % 4)\"\n" }
+        write(meta, d + "/meta.csv")
+        write("species\n" + (0..<90).map { Self.names[$0 % 3] }.joined(separator: "\n") + "\n", d + "/ref.tsv")
+        // 150 RGB images of 10×12 pixels, uint8.
+        var images = npyHeader(descr: "|u1", shape: [150, 10, 12, 3])
+        for i in 0..<150 { for p in 0..<(10 * 12) { for c in 0..<3 { images.append(UInt8((i * 40 + p * 3 + c * 90) % 256)) } } }
+        write(images, d + "/images.npy")
+    }
+
+    @Test("words as labels, RGB images, cosine, reference labels and logits: every detector measured, the lead from the numbers")
+    func everything() throws {
+        let d = scratchDirectory()
+        dataset(d)
+        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--metadata", d + "/meta.csv", "--label-column", "species",
+                          "--outlier-column", "is_ood", "--images", d + "/images.npy", "--reference", d + "/ref.npy",
+                          "--reference-metadata", d + "/ref.tsv", "--logits", d + "/logits.npy", "--metric", "cosine",
+                          "--out", d + "/out", "--threads", "1", "--json", "-", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(summary["classes"] as? Int == 3 && summary["known_outliers"] as? Int == 10 && summary["metric"] as? String == "cosine")
+        let measurements = try #require(summary["measurements"] as? [String: Any])
+        let detections = try #require(measurements["detections"] as? [[String: Any]])
+        #expect(detections.count == 8, "\(detections.map { $0["method"] ?? "" })")
+        let aurocs = detections.map { ($0["quality"] as! [String: Any])["auroc"] as! Double }
+        let lead = try #require(measurements["lead"] as? Int)
+        #expect(aurocs[lead] == aurocs.max())
+        #expect((summary["lead_detector"] as? String) == detections[lead]["method"] as? String)
+        for file in ["report.html", "summary.json", "explorer-tsne-2d.html", "explorer-tsne-3d.html", "figures/most-anomalous.png",
+                     "embeddings/tsne2d.npy"] {
+            #expect(FileManager.default.fileExists(atPath: d + "/out/" + file), "\(file)")
+        }
+        let html = try String(contentsOfFile: d + "/out/report.html", encoding: .utf8)
+        #expect(html.contains("FPR95") && html.contains("(lead)") && html.contains("cosine"))
+        #expect(!html.contains("tutorial's sanity check"))
+    }
+
+    @Test("nothing but the embeddings: no classes claimed, detectors ranked but not measured, one colour")
+    func embeddingsOnly() throws {
+        let d = scratchDirectory()
+        dataset(d)
+        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--out", d + "/out", "--threads", "1", "--json", "-", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(summary["classes"] == nil && summary["known_outliers"] as? Int == 0)
+        let measurements = try #require(summary["measurements"] as? [String: Any])
+        #expect((measurements["detections"] as? [Any])?.isEmpty == true && measurements["lead"] == nil)
+        #expect((summary["ranking_detector"] as? String)?.hasPrefix("kNN distance within set") == true)
+        let html = try String(contentsOfFile: d + "/out/report.html", encoding: .utf8)
+        #expect(html.contains("in one colour (the set has no labels)") && html.contains("No points are marked as known"))
+        #expect(!html.contains("predicted class"))
+    }
+
+    @Test("a metadata table of another length is refused in one line naming the file, and nothing is written")
+    func mismatch() throws {
+        let d = scratchDirectory()
+        dataset(d)
+        write("label\na\nb\n", d + "/short.tsv")
+        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--metadata", d + "/short.tsv", "--out", d + "/out"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("2 rows") && r.stderr.contains("short.tsv") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: d + "/out"))
+        let missing = embedviz(["report", "--embeddings", d + "/emb.npy", "--metadata", d + "/meta.csv", "--label-column", "genus",
+                                "--out", d + "/out"])
+        #expect(missing.status == 1 && missing.stderr.contains("no column 'genus'"), "\(missing.stderr)")
+    }
+}
