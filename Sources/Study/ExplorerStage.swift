@@ -14,15 +14,13 @@ public struct ExplorerStage: Sendable {
     public func run(_ results: StudyResults) throws -> [ExplorerFile] {
         var written: [ExplorerFile] = []
         func explorer(_ points: Matrix, _ set: EmbeddingSet, _ title: String, _ file: String, _ label: String) throws {
-            let sprite = try set.images.map { images -> SpriteSheet in
-                let atlas = ImageAtlas(images)
-                return SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
-            }
             let colors = Palette.classColors(for: set.classNames).map(\.css)
-            try Explorer(points: points, metadata: set.metadata, classNames: set.classNames, colors: colors, sprite: sprite,
-                         title: title,
-                         subtitle: "\(points.rows) \(terms.points) (\(set.outlierCount) \(terms.outliers)), coloured by predicted class")
-                .write(to: results.path(file))
+            var page = Explorer(points: points, metadata: set.metadata, classNames: set.classNames, colors: colors, sprite: nil,
+                                title: title,
+                                subtitle: "\(points.rows) \(terms.points) (\(set.outlierCount) \(terms.outliers)), coloured by predicted class")
+            // Every image as a tile, loaded on demand (no sprite-sheet size limit).
+            page.data.images = set.images.map { ExplorerImages(pixels: $0.images, count: $0.count, height: $0.height, width: $0.width) }
+            try page.write(to: results.path(file))
             written.append(ExplorerFile(file: file, label: label))
         }
         let main = results.main

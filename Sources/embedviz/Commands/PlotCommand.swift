@@ -105,23 +105,33 @@ struct PlotCommand: ParsableCommand {
             common.say("wrote \(output)")
         }
         if let explorer {
-            var sprite: SpriteSheet?
+            var pictures: ExplorerImages?
             if let images {
                 let array = try IDXArray.read(images)
                 // One rule (as `export projector`): image r is the image of row r of the map, so the file
                 // holds one image per row, in row order — what `embed` writes, with or without --sample.
-                guard array.elementType == .uint8, array.dimensions.count == 3 else {
-                    throw EmbedVizError.input("expected N×height×width uint8 images", at: images)
+                let rgb = array.dimensions.count == 4 && array.dimensions[3] == 3
+                guard array.elementType == .uint8, array.dimensions.count == 3 || rgb else {
+                    throw EmbedVizError.input("expected N×height×width (grey) or N×height×width×3 (RGB) uint8 images", at: images)
                 }
                 guard array.dimensions[0] == points.rows else {
                     throw EmbedVizError.input("\(array.dimensions[0]) images for \(points.rows) points: the explorer shows image r for row r, so it needs one image per row, in row order (the images-idx3-ubyte that `embedviz embed` wrote with the embeddings)", at: images)
                 }
-                let atlas = ImageAtlas(pixels: array.payload, height: array.dimensions[1], width: array.dimensions[2])
-                sprite = SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
+                pictures = ExplorerImages(pixels: array.payload, count: points.rows, height: array.dimensions[1],
+                                          width: array.dimensions[2], channels: rgb ? 3 : 1)
             }
-            let colors = Palette.classColors(for: names).map(\.css)
-            try Explorer(points: points, metadata: meta, classNames: names, colors: colors, sprite: sprite, title: heading,
-                         subtitle: "\(points.rows) points, coloured by \(colorBy.rawValue)", colorLabels: labels).write(to: explorer)
+            var page: Explorer
+            if metadata != nil {
+                let colors = Palette.classColors(for: names).map(\.css)
+                page = Explorer(points: points, metadata: meta, classNames: names, colors: colors, sprite: nil, title: heading,
+                                subtitle: "\(points.rows) points, coloured by \(colorBy.rawValue)", colorLabels: labels)
+            } else {
+                // No metadata: show only what is known (row numbers), no invented labels.
+                page = Explorer(ExplorerData(projections: [ExplorerProjection(name: "map", points: points)]),
+                                title: heading, subtitle: "\(points.rows) points (no metadata)")
+            }
+            page.data.images = pictures
+            try page.write(to: explorer)
             common.say("wrote \(explorer)")
         }
         try common.writeSummary(Summary(input: input, metadata: metadata, points: points.rows, dimensions: points.columns,
