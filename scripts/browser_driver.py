@@ -6,7 +6,8 @@ the steps of a JSON file and prints a JSON list with one result per step:
 
   {"eval": "js expression"}                  value of the expression (promises awaited)
   {"mouse": [type, x, y, modifiers, buttons]} a real input event (type mouseMoved|mousePressed|
-                                             mouseReleased; modifiers 8 = shift; buttons 1 = left held)
+                                             mouseReleased; modifiers 8 = shift; buttons 1 = left held);
+                                             x may be a page expression giving [x, y], then y an offset
   {"sleep": seconds}
   {"screenshot": "path.png"}                 a PNG of the viewport
 
@@ -107,6 +108,8 @@ def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--steps", required=True)
     parser.add_argument("--downloads")
+    parser.add_argument("--ready", default="document.body.dataset.ready",
+                        help="page expression that is truthy once the page is ready (default: data-ready on <body>)")
     parser.add_argument("--width", type=int, default=1200)
     parser.add_argument("--height", type=int, default=800)
     parser.add_argument("--timeout", type=float, default=60)
@@ -119,7 +122,7 @@ def main():
         deadline = time.time() + args.timeout
         state = None
         while time.time() < deadline:
-            state = browser.evaluate("document.body ? [document.body.dataset.ready || '', document.body.dataset.error || ''] : ['', '']")
+            state = browser.evaluate(f"document.body ? [String(({args.ready}) || ''), document.body.dataset.error || ''] : ['', '']")
             if state and (state[0] or state[1]):
                 break
             time.sleep(0.05)
@@ -132,6 +135,8 @@ def main():
                 results.append(browser.evaluate(step["eval"], timeout=args.timeout))
             elif "mouse" in step:
                 kind, x, y, *rest = step["mouse"]
+                if isinstance(x, str):  # a page expression giving the position, e.g. "explorer.cssPosition(12)"
+                    x, y = [a + b for a, b in zip(browser.evaluate(x), y or [0, 0])]
                 modifiers, buttons = (rest + [0, 0])[:2]
                 pressed = kind != "mouseMoved" or buttons
                 browser.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "modifiers": modifiers,

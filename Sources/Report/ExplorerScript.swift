@@ -128,6 +128,11 @@ enum ExplorerScript {
   const uMatrix = U("u_matrix"), uSize = U("u_size"), uAlpha = U("u_alpha"), uSelecting = U("u_selecting"), uDensity = U("u_density");
   const vao = gl.createVertexArray(), positionBuffer = gl.createBuffer(), colorBuffer = gl.createBuffer(), flagBuffer = gl.createBuffer();
   let densityTarget = null;  // { texture, framebuffer, width, height }
+  // Large maps move with a preview: while the view changes, the frame draws the first `previewCount`
+  // points of a fixed random order (one drawElements call; a uniform sample), adapted to the measured
+  // frame interval; 250 ms after the last change a full frame draws every point.
+  const previewFrom = 200000, indexBuffer = gl.createBuffer();
+  let previewCount = Math.min(N, 250000), lastFrameAt = 0, settleTimer = null;
 
   // ---- State -------------------------------------------------------------------------------------
   let positions = [], columns = [], highlight = null, neighbours = null, bounds = [];
@@ -191,8 +196,9 @@ enum ExplorerScript {
   }
 
   // One frame: one draw call of every point (two passes in the density view).
-  function render(opaque) {
-    const t0 = performance.now();
+  function render(opaque, preview) {
+    const t0 = performance.now(), count = preview && N > previewFrom ? Math.min(N, Math.round(previewCount)) : N;
+    const draw = () => count < N ? gl.drawElements(gl.POINTS, count, gl.UNSIGNED_INT, 0) : gl.drawArrays(gl.POINTS, 0, N);
     matrix = computeMatrix();
     gl.viewport(0, 0, canvas.width, canvas.height);
     gl.useProgram(pointProgram); gl.bindVertexArray(vao);
@@ -209,7 +215,7 @@ enum ExplorerScript {
       gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
       gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT);
       gl.blendFunc(gl.ONE, gl.ONE);
-      gl.drawArrays(gl.POINTS, 0, N);
+      draw();
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
       gl.disable(gl.BLEND);
       gl.useProgram(densityProgram);
@@ -223,16 +229,31 @@ enum ExplorerScript {
     } else {
       gl.clearColor(1, 1, 1, 1); gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
       gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-      gl.drawArrays(gl.POINTS, 0, N);
+      draw();
     }
     drawOverlay();
     frameMs = performance.now() - t0;
+    body.dataset.frame = count < N ? "preview " + count : "full";
   }
-  let pending = false;
-  function requestRender() {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => { pending = false; render(false); });
+  let pending = null;  // null, "preview" or "full" (a full request wins)
+  function requestRender(preview) {
+    const kind = preview ? "preview" : "full";
+    if (pending) { if (kind === "full") pending = kind; return; }
+    pending = kind;
+    requestAnimationFrame(now => {
+      const preview = pending === "preview"; pending = null;
+      if (preview && now - lastFrameAt < 500) adapt(now - lastFrameAt);  // consecutive frames: the interval is a frame's cost
+      lastFrameAt = now;
+      render(false, preview);
+    });
+  }
+  function adapt(interval) {
+    if (interval > 60) previewCount = Math.max(20000, previewCount * 0.7); else if (interval < 30) previewCount = Math.min(N, previewCount * 1.25);
+  }
+  // The view changes (pan, zoom, rotation): preview frames now, a full frame once it rests.
+  function moved() {
+    requestRender(true);
+    clearTimeout(settleTimer); settleTimer = setTimeout(() => requestRender(false), 250);
   }
 
   // ---- CPU side of the view: screen positions, picking --------------------------------------------
@@ -465,7 +486,12 @@ enum ExplorerScript {
     for (const c of targets) {
       if (c.kind === "text") {
         const hit = new Uint8Array(c.dictionary.length);
-        c.dictionary.forEach((s, k) => { const t = s.toLowerCase(); hit[k] = exact ? t === needle : t.includes(needle); });
+        // Categories that are numbers (class ids) also answer comparisons: ">3", "2..5".
+        const compare = /^\s*(>|<|-?[\d.]+\s*\.\.)/.test(query) ? numberTest(query) : null;
+        c.dictionary.forEach((s, k) => {
+          const t = s.toLowerCase();
+          hit[k] = compare ? s !== "" && !isNaN(+s) && compare(+s) : exact ? t === needle : t.includes(needle);
+        });
         for (let i = 0; i < N; i++) if (hit[c.values[i]]) mask[i] = 1;
       } else {
         const test = numberTest(query);
@@ -553,7 +579,7 @@ enum ExplorerScript {
       if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
       if (dims > 2 && !e.altKey) { view.azimuth += dx * 0.01 / dpr(); view.elevation = Math.max(-1.5, Math.min(1.5, view.elevation + dy * 0.01 / dpr())); }
       else { view.panX += dx; view.panY += dy; }
-      drag.x = x; drag.y = y; requestRender(); return;
+      drag.x = x; drag.y = y; moved(); return;
     }
     // Picking scans every point: at most once per frame.
     if (!hoverQueued) requestAnimationFrame(() => {
@@ -564,7 +590,7 @@ enum ExplorerScript {
     hoverQueued = { x, y, pageX: e.pageX, pageY: e.pageY };
   });
   canvas.addEventListener("mouseleave", () => { tip.style.display = "none"; hover = -1; drawOverlay(); });
-  canvas.addEventListener("wheel", e => { e.preventDefault(); const [x, y] = pointer(e); zoomAt(x, y, e.deltaY < 0 ? 1.2 : 1 / 1.2); requestRender(); }, { passive: false });
+  canvas.addEventListener("wheel", e => { e.preventDefault(); const [x, y] = pointer(e); zoomAt(x, y, e.deltaY < 0 ? 1.2 : 1 / 1.2); moved(); }, { passive: false });
   function zoomAt(x, y, factor) {
     const cx = x - canvas.width / 2, cy = y - canvas.height / 2;
     view.panX = (view.panX - cx) * factor + cx; view.panY = (view.panY - cy) * factor + cy; view.scale *= factor;
@@ -576,8 +602,9 @@ enum ExplorerScript {
   }
 
   // ---- The page's own API (tests, benchmarks, the console) --------------------------------------------
-  function snapshot() {
-    render(true);
+  // What was drawn, read back: opaque points (exact colours) unless `asShown` (blending, density view).
+  function snapshot(asShown) {
+    render(!asShown);
     const w = canvas.width, h = canvas.height, px = new Uint8Array(w * h * 4);
     gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
     render(false);
@@ -589,20 +616,45 @@ enum ExplorerScript {
     const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 256).map(([k, c]) => [hex([k >> 16, (k >> 8) & 255, k & 255]), c]);
     return { width: w, height: h, ink, colors: top };
   }
-  function benchmark(frames) {
+  // Times `frames` view changes, each drawn and waited for (1-pixel read-back); `sample` points per
+  // frame for a preview (default: every point).
+  function benchmark(frames, sample) {
     frames = frames || 60;
+    const savedCount = previewCount; if (sample) previewCount = sample;
     const saved = Object.assign({}, view), times = [], px = new Uint8Array(4);
     for (let f = 0; f < frames; f++) {
       if (dims > 2) view.azimuth += 0.03; else { zoomAt(canvas.width * 0.4, canvas.height * 0.45, f % 20 < 10 ? 1.1 : 1 / 1.1); view.panX += 3; }
       const t0 = performance.now();
-      render(false);
+      render(false, !!sample);
       gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);  // waits until the GPU has drawn the frame
       times.push(performance.now() - t0);
     }
-    Object.assign(view, saved); render(false);
+    Object.assign(view, saved); previewCount = savedCount; render(false);
     const sorted = times.slice().sort((a, b) => a - b), at = q => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    return { points: N, drawn: visibleCount, frames, median_ms: at(0.5), p90_ms: at(0.9), min_ms: sorted[0], canvas: [canvas.width, canvas.height],
+    return { points: N, drawn: visibleCount, drawnPerFrame: sample && N > previewFrom ? Math.min(N, sample) : N, frames, median_ms: at(0.5), p90_ms: at(0.9), min_ms: sorted[0], canvas: [canvas.width, canvas.height],
              renderer: gl.getParameter(gl.RENDERER), density };
+  }
+  // What a user sees while zooming: `frames` animation frames, each a view change drawn as a
+  // preview (adapting its sample as the page does); the intervals between frames, and the sample.
+  function animate(frames) {
+    return new Promise(done => {
+      const saved = Object.assign({}, view), times = [];
+      let last = 0, f = 0;
+      const step = now => {
+        if (last) { times.push(now - last); adapt(now - last); }
+        last = now;
+        if (f++ >= (frames || 60)) {
+          Object.assign(view, saved); render(false);
+          const sorted = times.slice().sort((a, b) => a - b);
+          done({ points: N, frames: times.length, median_interval_ms: sorted[sorted.length >> 1], drawnPerFrame: N > previewFrom ? Math.round(previewCount) : N });
+          return;
+        }
+        if (dims > 2) view.azimuth += 0.03; else zoomAt(canvas.width * 0.4, canvas.height * 0.45, f % 20 < 10 ? 1.1 : 1 / 1.1);
+        render(false, true);
+        requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    });
   }
   function cssPosition(i) { const s = screen(i), k = canvas.getBoundingClientRect().width / canvas.width, r = canvas.getBoundingClientRect();
     return s ? [r.left + s[0] * k, r.top + s[1] * k] : null; }
@@ -610,7 +662,8 @@ enum ExplorerScript {
     info: () => ({ points: N, dimensions: dims, projection, projections: M.projections.map(p => p.name), columns: columns.map(c => c.name),
                    colorColumn: colorColumn >= 0 ? columns[colorColumn].name : null, drawn: visibleCount, selected: selectionList.length,
                    images: !!M.images, neighbours: M.neighbours ? M.neighbours.k : 0, floatTargets, frameMs }),
-    describe, cssPosition, search, snapshot, benchmark, selectionCSV,
+    describe, cssPosition, search, animate,
+    nearest: (x, y) => nearest(x * dpr(), y * dpr()), snapshot, benchmark, selectionCSV,
     legendColors: () => { const c = columns[colorColumn]; return c && c.kind === "text" ? c.dictionary.map((v, k) => [v, hex(c.palette[k])]) : []; },
     colorBy: setColorColumn,
     setProjection: k => { $("projection").value = String(k); $("projection").dispatchEvent(new Event("change")); return dims; },
@@ -659,6 +712,12 @@ enum ExplorerScript {
     }
 
     uploadPositions(); updateHelp();
+    if (N > previewFrom) {  // a fixed random order (Fisher–Yates, seeded LCG) for preview frames
+      const order = new Uint32Array(N); let seed = 12345;
+      for (let i = 0; i < N; i++) order[i] = i;
+      for (let i = N - 1; i > 0; i--) { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; const j = seed % (i + 1), t = order[i]; order[i] = order[j]; order[j] = t; }
+      gl.bindVertexArray(vao); gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, indexBuffer); gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, order, gl.STATIC_DRAW);
+    }
     colorColumn = M.colorColumn ? columns.findIndex(c => c.name === M.colorColumn) : -1;
     colorSelect.value = String(colorColumn);
     recolor(); reflag(); buildLegend(); select([]);

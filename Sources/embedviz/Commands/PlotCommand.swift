@@ -120,16 +120,19 @@ struct PlotCommand: ParsableCommand {
                 pictures = ExplorerImages(pixels: array.payload, count: points.rows, height: array.dimensions[1],
                                           width: array.dimensions[2], channels: rgb ? 3 : 1)
             }
-            var page: Explorer
-            if metadata != nil {
-                let colors = Palette.classColors(for: names).map(\.css)
-                page = Explorer(points: points, metadata: meta, classNames: names, colors: colors, sprite: nil, title: heading,
-                                subtitle: "\(points.rows) points, coloured by \(colorBy.rawValue)", colorLabels: labels)
-            } else {
-                // No metadata: show only what is known (row numbers), no invented labels.
-                page = Explorer(ExplorerData(projections: [ExplorerProjection(name: "map", points: points)]),
-                                title: heading, subtitle: "\(points.rows) points (no metadata)")
+            // Every column of the metadata file as it is (nothing invented: no file, row numbers only).
+            let columns = try metadata.map { try ExplorerColumn.read(table: $0) } ?? []
+            if let metadata, let first = columns.first, first.count != points.rows {
+                throw EmbedVizError.input("\(first.count) metadata rows for \(points.rows) points", at: metadata)
             }
+            let names = columns.map(\.name)
+            let colorColumn = names.contains(colorBy.rawValue) ? colorBy.rawValue
+                : columns.first { if case .text = $0.values { return true } else { return false } }?.name
+            let highlight = ["is_noise", "is_outlier", "outlier"].first { names.contains($0) }
+            var page = Explorer(ExplorerData(projections: [ExplorerProjection(name: "map", points: points)], columns: columns,
+                                             colorColumn: colorColumn, highlightColumn: highlight),
+                                title: heading,
+                                subtitle: "\(points.rows) points" + (colorColumn.map { ", coloured by \($0)" } ?? (metadata == nil ? " (no metadata)" : "")))
             page.data.images = pictures
             try page.write(to: explorer)
             common.say("wrote \(explorer)")
