@@ -70,7 +70,8 @@ struct PlotCommand: ParsableCommand {
         guard points.columns == 2 || points.columns == 3 else {
             throw EmbedVizError.input("maps have 2 or 3 columns, this one has \(points.columns)", at: input!)
         }
-        let meta = try metadata.map { try EmbeddingMetadata.read($0) } ?? EmbeddingMetadata(
+        // The figure needs the tutorial's labels; the explorer alone takes any table (its own reader below).
+        let meta = try metadata.flatMap { output == nil ? nil : try EmbeddingMetadata.read($0) } ?? EmbeddingMetadata(
             index: Array(0..<points.rows), target: Array(repeating: 0, count: points.rows),
             prediction: Array(repeating: 0, count: points.rows), confidence: Array(repeating: 1, count: points.rows),
             isNoise: Array(repeating: false, count: points.rows))
@@ -131,7 +132,7 @@ struct PlotCommand: ParsableCommand {
             let highlight = ["is_noise", "is_outlier", "outlier"].first { names.contains($0) }
             var page = Explorer(ExplorerData(projections: [ExplorerProjection(name: "map", points: points)], columns: columns,
                                              colorColumn: colorColumn, highlightColumn: highlight),
-                                title: heading,
+                                title: title ?? "\((input! as NSString).lastPathComponent)" + (colorColumn.map { ", coloured by \($0)" } ?? ""),
                                 subtitle: "\(points.rows) points" + (colorColumn.map { ", coloured by \($0)" } ?? (metadata == nil ? " (no metadata)" : "")))
             page.data.images = pictures
             try page.write(to: explorer)
