@@ -54,6 +54,25 @@ import Testing
         }
     }
 
+    @Test("plot --explorer shows what the table has: no metadata → row numbers only; a CSV's string labels and extra columns kept")
+    func onlyWhatIsKnown() throws {
+        let d = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        npy(30, 2, d + "/map.npy") { i, j in Float(i * (j + 1)) }
+        let bare = embedviz(["plot", "--input", d + "/map.npy", "--explorer", d + "/bare.html", "--quiet"])
+        try #require(bare.status == 0, "\(bare.stderr)")
+        let manifest = try explorerManifest(try String(contentsOfFile: d + "/bare.html", encoding: .utf8))
+        #expect((manifest["columns"] as? [Any])?.isEmpty == true && manifest["colorColumn"] is NSNull)
+        write("label,note\n" + (0..<30).map { "\($0 % 2 == 0 ? "cat" : "dog, big"),n\($0)\n" }.joined().replacingOccurrences(of: "dog, big", with: "\"dog, big\""), d + "/m.csv")
+        let labelled = embedviz(["plot", "--input", d + "/map.npy", "--metadata", d + "/m.csv", "--explorer", d + "/m.html", "--quiet"])
+        try #require(labelled.status == 0, "\(labelled.stderr)")
+        let html = try String(contentsOfFile: d + "/m.html", encoding: .utf8)
+        let columns = try #require(try explorerManifest(html)["columns"] as? [[String: Any]])
+        #expect(columns.map { $0["name"] as? String } == ["label", "note"])
+        #expect(try explorerTextColumn(html, columns[0]) == (0..<30).map { $0 % 2 == 0 ? "cat" : "dog, big" })
+        #expect(try explorerManifest(html)["colorColumn"] as? String == "label")
+    }
+
     /// The explorer page's manifest (`#embedviz-manifest`).
     private func explorerManifest(_ html: String) throws -> [String: Any] {
         let opening = #"<script type="application/json" id="embedviz-manifest">"#
