@@ -1,26 +1,33 @@
 import CZlib
 import Linalg
 
-/// A minimal PNG writer for 8-bit greyscale images (sprite sheets), on zlib.
+/// A minimal PNG writer for 8-bit greyscale or RGB images (sprite sheets, explorer tiles), on zlib.
 ///
 /// One IHDR, one IDAT (each scanline with the "Up" filter, which suits image tiles stacked
 /// vertically, then zlib-compressed), IEND. Reference: the PNG specification (W3C, 2003), §11.
-enum PNGEncoder {
+package enum PNGEncoder {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Encodes `grey` (`height` rows of `width` bytes) as a greyscale PNG.
     static func grey(_ grey: [UInt8], width: Int, height: Int) throws -> [UInt8] {
-        precondition(grey.count == width * height && width > 0 && height > 0)
+        try encode(grey, width: width, height: height, channels: 1)
+    }
+
+    /// Encodes `pixels` (`height` rows of `width × channels` bytes; 1 channel = grey, 3 = RGB) as a PNG.
+    package static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int) throws -> [UInt8] {
+        precondition(channels == 1 || channels == 3, "PNG tiles are grey (1 channel) or RGB (3)")
+        precondition(pixels.count == width * height * channels && width > 0 && height > 0)
+        let stride = width * channels
         // Filter type 2 (Up): each byte minus the byte above it.
-        var filtered = [UInt8](repeating: 0, count: height * (width + 1))
-        grey.withUnsafeBufferPointer { src in
+        var filtered = [UInt8](repeating: 0, count: height * (stride + 1))
+        pixels.withUnsafeBufferPointer { src in
             filtered.withUnsafeMutableBufferPointer { dst in
                 for row in 0..<height {
-                    let out = row * (width + 1)
+                    let out = row * (stride + 1)
                     dst[out] = 2
-                    for column in 0..<width {
-                        let above = row > 0 ? src[(row - 1) * width + column] : 0
-                        dst[out + 1 + column] = src[row * width + column] &- above
+                    for column in 0..<stride {
+                        let above = row > 0 ? src[(row - 1) * stride + column] : 0
+                        dst[out + 1 + column] = src[row * stride + column] &- above
                     }
                 }
             }
@@ -33,7 +40,8 @@ enum PNGEncoder {
 
         var header = [UInt8]()
         header += bigEndian(UInt32(width)) + bigEndian(UInt32(height))
-        header += [8, 0, 0, 0, 0]  // bit depth 8, colour type 0 (grey), deflate, adaptive filters, no interlace
+        // Bit depth 8, colour type 0 (grey) or 2 (RGB), deflate, adaptive filters, no interlace.
+        header += [8, channels == 1 ? 0 : 2, 0, 0, 0]
         return signature + chunk("IHDR", header) + chunk("IDAT", compressed) + chunk("IEND", [])
     }
 

@@ -19,118 +19,138 @@ public struct SpriteSheet: Sendable {
     }
 }
 
-/// A self-contained interactive map of an embedding: one HTML file with the data, the images and
-/// the script inline — no server, no external URLs.
+/// An interactive map of an embedding, drawn with WebGL2 (one draw call per frame), with no
+/// server, no external URLs and no libraries: it opens from `file://`.
+///
+/// Up to `singleFileLimit` points it is one self-contained HTML file (coordinates and metadata as
+/// base64 binary arrays, images as PNG tile sheets inline). Beyond that `write(to:)` writes a
+/// folder — `index.html`, `data/*.js` (binary chunks in `<script>` files, which Chromium loads
+/// from `file://` where `fetch` is refused) and `tiles/*.png` (1024 images a sheet, loaded when a
+/// point is hovered) — plus a small page at the requested path that opens it.
 public struct Explorer: Sendable {
-    public var points: Matrix
-    public var metadata: EmbeddingMetadata
-    public var classNames: [String]
-    /// CSS colours, one per class (index = class).
-    public var colors: [String]
-    public var sprite: SpriteSheet?
+    public var data: ExplorerData
     public var title: String
     public var subtitle: String
-    /// The class each point is coloured (and filtered in the legend) by: the prediction by default.
-    public var colorLabels: [Int]
+    /// A ready-made sprite (the legacy input) used when `data.images` is nil.
+    public var sprite: SpriteSheet?
 
+    /// Points up to which `write(to:)` writes one HTML file (about 2.7 bytes of HTML per coordinate
+    /// plus the metadata and ~0.3 KB per 28×28 image); above it, a folder.
+    public static let singleFileLimit = 200_000
+
+    public init(_ data: ExplorerData, title: String, subtitle: String = "") {
+        self.data = data
+        self.title = title
+        self.subtitle = subtitle
+    }
+
+    /// The tutorial's map: targets, predictions, confidences and the injected-noise flag of
+    /// `metadata`, class names for the labels, coloured by `colorLabels` (the prediction by default).
     public init(points: Matrix, metadata: EmbeddingMetadata, classNames: [String], colors: [String],
                 sprite: SpriteSheet?, title: String, subtitle: String = "", colorLabels: [Int]? = nil) {
         precondition(points.rows == metadata.count, "\(points.rows) points, \(metadata.count) metadata rows")
-        precondition(points.columns >= 1 && points.columns <= 3, "the explorer draws 1-, 2- or 3-D maps")
-        self.points = points
-        self.metadata = metadata
-        self.classNames = classNames
-        self.colors = colors
-        self.sprite = sprite
-        self.title = title
-        self.subtitle = subtitle
-        self.colorLabels = colorLabels ?? metadata.prediction
-        precondition(self.colorLabels.count == points.rows)
-    }
-
-    /// The page's data as JSON (coordinates rounded to 5 significant digits).
-    func dataJSON() -> String {
-        var out = "{\"dimensions\":\(points.columns),\"points\":["
-        out.reserveCapacity(points.count * 10 + metadata.count * 30)
-        for (k, v) in points.storage.enumerated() {
-            if k > 0 { out += "," }
-            out += v.isFinite ? String(format: "%.5g", Double(v)) : "0"
-        }
-        func list<T>(_ name: String, _ values: [T], _ render: (T) -> String) -> String {
-            ",\"\(name)\":[" + values.map(render).joined(separator: ",") + "]"
-        }
-        out += "]"
-        out += list("index", metadata.index) { String($0) }
-        out += list("target", metadata.target) { String($0) }
-        out += list("prediction", metadata.prediction) { String($0) }
-        out += list("colorLabel", colorLabels) { String($0) }
-        out += list("confidence", metadata.confidence) { String(format: "%.4f", Double($0)) }
-        out += list("isNoise", metadata.isNoise) { $0 ? "1" : "0" }
-        out += list("classNames", classNames) { Self.jsonString($0) }
-        out += list("colors", colors) { Self.jsonString($0) }
-        if let sprite {
-            out += ",\"sprite\":{\"image\":\"data:image/png;base64,\(Data(sprite.png).base64EncodedString())\",\"tile\":\(sprite.tile),\"columns\":\(sprite.columns)}"
-        }
-        return out + "}"
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "<": out += "\\u003c"  // never close the script element early
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
+        precondition(points.columns == 2 || points.columns == 3, "the explorer draws 2- or 3-D maps")
+        func name(_ c: Int) -> String { classNames.indices.contains(c) ? classNames[c] : String(c) }
+        let palette = Dictionary(classNames.indices.filter { colors.indices.contains($0) }.map { (classNames[$0], colors[$0]) },
+                                 uniquingKeysWith: { a, _ in a })
+        var columns = [
+            ExplorerColumn(name: "index", numbers: metadata.index.map(Float.init)),
+            ExplorerColumn(name: "target", text: metadata.target.map(name), colors: palette),
+            ExplorerColumn(name: "prediction", text: metadata.prediction.map(name), colors: palette),
+            ExplorerColumn(name: "confidence", numbers: metadata.confidence),
+        ]
+        var colorColumn = "prediction"
+        if let colorLabels, colorLabels != metadata.prediction {
+            if colorLabels == metadata.target { colorColumn = "target" } else {
+                columns.append(ExplorerColumn(name: "class", text: colorLabels.map(name), colors: palette))
+                colorColumn = "class"
             }
         }
-        return out + "\""
+        var highlight: String?
+        if metadata.isNoise.contains(true) {
+            columns.append(ExplorerColumn(name: "injected noise", text: metadata.isNoise.map { $0 ? "yes" : "no" }))
+            highlight = "injected noise"
+        }
+        self.init(ExplorerData(projections: [ExplorerProjection(name: "map", points: points)], columns: columns,
+                               colorColumn: colorColumn, highlightColumn: highlight),
+                  title: title, subtitle: subtitle)
+        self.sprite = sprite
     }
 
-    /// The complete page.
+    public var count: Int { data.count }
+
+    /// Where `write(to:)` put the explorer.
+    public enum Layout: Sendable, Equatable {
+        case file(String)
+        /// The folder's `index.html`, and the page at the requested path that opens it.
+        case folder(index: String, opener: String)
+    }
+
+    /// Writes one HTML file at `path` up to `singleFileLimit` points; beyond, the folder
+    /// `path` without its `.html` (e.g. `map/` for `map.html`) and at `path` a page that opens it.
+    @discardableResult
+    public func write(to path: String) throws -> Layout {
+        if count <= Self.singleFileLimit || path == "-" {
+            try writeFile(to: path)
+            return .file(path)
+        }
+        let folder = path.hasSuffix(".html") ? String(path.dropLast(5)) : path + ".explorer"
+        try writeFolder(to: folder)
+        let relative = (folder as NSString).lastPathComponent + "/index.html"
+        try OutputFile.write("""
+            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>\(HTML.escape(title))</title>
+            <meta http-equiv="refresh" content="0; url=\(HTML.escape(relative))"></head>
+            <body><p>\(count) points: the explorer is the folder <a href="\(HTML.escape(relative))">\(HTML.escape(relative))</a>.</p></body></html>
+            """, to: path)
+        return .folder(index: folder + "/index.html", opener: path)
+    }
+
+    /// Writes one self-contained HTML file (any size; `write(to:)` chooses a folder for large maps).
+    public func writeFile(to path: String) throws {
+        try OutputFile.write(to: path) { file in try ExplorerPage(self).singleFile { try file.write($0) } }
+    }
+
+    /// Writes the folder form: `folder/index.html`, `folder/data/NNNN.js`, `folder/tiles/NNNNN.png`.
+    /// It is built under a temporary name beside `folder` and renamed into place when complete.
+    public func writeFolder(to folder: String) throws {
+        let url = URL(fileURLWithPath: folder)
+        let parent = url.deletingLastPathComponent().path
+        let staging = parent + "/.\(url.lastPathComponent).tmp-\(getpid())"
+        try? FileManager.default.removeItem(atPath: staging)
+        try OutputFile.createDirectory(staging + "/data")
+        do {
+            let page = ExplorerPage(self, tilePath: { String(format: "tiles/%05d.png", $0) })
+            var files: [String] = []
+            try page.arrays { key, part, base64 in
+                let name = String(format: "data/%04d.js", files.count)
+                try OutputFile.write(to: staging + "/" + name) { file in
+                    try file.write("embedvizChunk(\"\(key)\",\(part),\"")
+                    try file.write(base64)
+                    try file.write("\");\n")
+                }
+                files.append(name)
+            }
+            var madeTiles = false
+            try page.sheets { sheet, png in
+                if !madeTiles { try OutputFile.createDirectory(staging + "/tiles"); madeTiles = true }
+                try OutputFile.write(png, to: staging + "/" + String(format: "tiles/%05d.png", sheet))
+            }
+            try OutputFile.write(page.head() + page.tail(files: files), to: staging + "/index.html")
+            if FileManager.default.fileExists(atPath: folder) { try FileManager.default.removeItem(atPath: folder) }
+            try FileManager.default.moveItem(atPath: staging, toPath: folder)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            if error is EmbedVizError { throw error }
+            throw EmbedVizError.environment("cannot write the explorer folder: \(error.localizedDescription)", at: folder)
+        }
+    }
+
+    /// The complete single-file page as text (small maps and tests).
     public func html() -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(HTML.escape(title))</title>
-        <style>\(Self.style)</style></head>
-        <body>
-        <header><h1>\(HTML.escape(title))</h1><p>\(HTML.escape(subtitle))</p></header>
-        <main>
-        <canvas id="map" aria-label="embedding map"></canvas>
-        <aside>
-        <div class="controls"><label><input type="checkbox" id="only-noise"> only injected noise</label>
-        <label><input type="checkbox" id="only-wrong"> only misclassified digits</label>
-        <button id="reset">reset view</button></div>
-        <div id="legend"></div>
-        <p class="help">Hover: a point's image and labels · click: pin it · drag: \(points.columns == 3 ? "rotate" : "pan") ·
-        wheel: zoom · shift+drag: select a box · legend: show/hide a class</p>
-        <div id="pinned"></div>
-        <div id="selection"></div>
-        </aside></main>
-        <div id="tip"></div>
-        <script type="application/json" id="embedviz-data">\(dataJSON())</script>
-        <script>\(ExplorerScript.source)</script>
-        </body></html>
-        """
+        var out = ""
+        try? ExplorerPage(self).singleFile { out += $0 }
+        return out
     }
-
-    /// Writes the page atomically.
-    public func write(to path: String) throws {
-        try OutputFile.write(html(), to: path)
-    }
-
-    static let style = """
-    body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:0;color:#222}
-    header{padding:8px 16px;border-bottom:1px solid #ddd}h1{font-size:18px;margin:4px 0}header p{margin:2px 0;color:#555;font-size:13px}
-    main{display:flex;height:calc(100vh - 70px)}#map{flex:1;min-width:300px;height:100%;cursor:crosshair}
-    aside{width:320px;padding:10px;overflow:auto;border-left:1px solid #ddd;font-size:13px}
-    #legend label{display:block;margin:2px 0;cursor:pointer}.swatch{display:inline-block;width:12px;height:12px;border-radius:6px;vertical-align:middle}
-    .controls label{display:block}.help{color:#666;font-size:12px}
-    #tip{position:absolute;display:none;background:#fff;border:1px solid #999;padding:6px;font-size:12px;pointer-events:none;box-shadow:0 2px 6px rgba(0,0,0,.2)}
-    #pinned canvas,#tip canvas{image-rendering:pixelated;border:1px solid #ccc}
-    .grid canvas{image-rendering:pixelated;margin:1px;border:1px solid #eee}textarea{width:100%}
-    """
 }
 
 /// HTML text helpers.

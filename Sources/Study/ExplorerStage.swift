@@ -23,17 +23,15 @@ public struct ExplorerStage: Sendable {
                 set.metadata = full.metadata.subset(rows)
                 set.images = full.images?.subset(rows)
             }
-            let sprite = try set.images.map { images -> SpriteSheet in
-                let atlas = ImageAtlas(images)
-                return SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
-            }
             let colors = Palette.classColors(for: set.classNames).map(\.css)
             let sampled = points.rows < map.rows ? " of \(map.rows)" : ""
             let outliers = set.outlierCount > 0 ? " (\(set.outlierCount) \(terms.outliers))" : ""
-            try Explorer(points: points, metadata: set.metadata, classNames: set.classNames, colors: colors, sprite: sprite,
-                         title: title, subtitle: "\(points.rows)\(sampled) \(terms.points)\(outliers), \(Findings.colouring(set))",
-                         colorLabels: set.colourLabels)
-                .write(to: results.path(file))
+            var page = Explorer(points: points, metadata: set.metadata, classNames: set.classNames, colors: colors, sprite: nil,
+                                title: title, subtitle: "\(points.rows)\(sampled) \(terms.points)\(outliers), \(Findings.colouring(set))",
+                                colorLabels: set.colourLabels)
+            // Every image as a tile, loaded on demand (no sprite-sheet size limit).
+            page.data.images = set.images.map { ExplorerImages(pixels: $0.images, count: $0.count, height: $0.height, width: $0.width) }
+            try page.write(to: results.path(file))
             written.append(ExplorerFile(file: file, label: label))
         }
         let main = results.main

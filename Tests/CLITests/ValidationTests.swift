@@ -159,7 +159,7 @@ func expectRefused(_ result: CommandResult, _ message: String, in d: String, bef
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: d + "/map.png"))
         let page = (try? String(contentsOfFile: d + "/map.html", encoding: .utf8)) ?? ""
-        #expect(page.contains(#""classNames":["0","1","2","1000000000000000"]"#), "the classes are named by their labels")
+        #expect(page.contains(#""dictionary":["0","1","2","1000000000000000"]"#), "the classes are named by their labels")
     }
 
     /// A finished 1-epoch run (48 images, 1 thread) to resume, trained once and copied per test.

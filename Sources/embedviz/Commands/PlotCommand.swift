@@ -70,7 +70,8 @@ struct PlotCommand: ParsableCommand {
         guard points.columns == 2 || points.columns == 3 else {
             throw EmbedVizError.input("maps have 2 or 3 columns, this one has \(points.columns)", at: input!)
         }
-        let meta = try metadata.map { try EmbeddingMetadata.read($0) } ?? EmbeddingMetadata(
+        // The figure needs the tutorial's labels; the explorer alone takes any table (its own reader below).
+        let meta = try metadata.flatMap { output == nil ? nil : try EmbeddingMetadata.read($0) } ?? EmbeddingMetadata(
             index: Array(0..<points.rows), target: Array(repeating: 0, count: points.rows),
             prediction: Array(repeating: 0, count: points.rows), confidence: Array(repeating: 1, count: points.rows),
             isNoise: Array(repeating: false, count: points.rows))
@@ -105,23 +106,36 @@ struct PlotCommand: ParsableCommand {
             common.say("wrote \(output)")
         }
         if let explorer {
-            var sprite: SpriteSheet?
+            var pictures: ExplorerImages?
             if let images {
                 let array = try IDXArray.read(images)
                 // One rule (as `export projector`): image r is the image of row r of the map, so the file
                 // holds one image per row, in row order — what `embed` writes, with or without --sample.
-                guard array.elementType == .uint8, array.dimensions.count == 3 else {
-                    throw EmbedVizError.input("expected N×height×width uint8 images", at: images)
+                let rgb = array.dimensions.count == 4 && array.dimensions[3] == 3
+                guard array.elementType == .uint8, array.dimensions.count == 3 || rgb else {
+                    throw EmbedVizError.input("expected N×height×width (grey) or N×height×width×3 (RGB) uint8 images", at: images)
                 }
                 guard array.dimensions[0] == points.rows else {
                     throw EmbedVizError.input("\(array.dimensions[0]) images for \(points.rows) points: the explorer shows image r for row r, so it needs one image per row, in row order (the images-idx3-ubyte that `embedviz embed` wrote with the embeddings)", at: images)
                 }
-                let atlas = ImageAtlas(pixels: array.payload, height: array.dimensions[1], width: array.dimensions[2])
-                sprite = SpriteSheet(png: try atlas.pngData(), tile: atlas.tileWidth, columns: atlas.columns)
+                pictures = ExplorerImages(pixels: array.payload, count: points.rows, height: array.dimensions[1],
+                                          width: array.dimensions[2], channels: rgb ? 3 : 1)
             }
-            let colors = Palette.classColors(for: names).map(\.css)
-            try Explorer(points: points, metadata: meta, classNames: names, colors: colors, sprite: sprite, title: heading,
-                         subtitle: "\(points.rows) points, coloured by \(colorBy.rawValue)", colorLabels: labels).write(to: explorer)
+            // Every column of the metadata file as it is (nothing invented: no file, row numbers only).
+            let columns = try metadata.map { try ExplorerColumn.read(table: $0) } ?? []
+            if let metadata, let first = columns.first, first.count != points.rows {
+                throw EmbedVizError.input("\(first.count) metadata rows for \(points.rows) points", at: metadata)
+            }
+            let names = columns.map(\.name)
+            let colorColumn = names.contains(colorBy.rawValue) ? colorBy.rawValue
+                : columns.first { if case .text = $0.values { return true } else { return false } }?.name
+            let highlight = ["is_noise", "is_outlier", "outlier"].first { names.contains($0) }
+            var page = Explorer(ExplorerData(projections: [ExplorerProjection(name: "map", points: points)], columns: columns,
+                                             colorColumn: colorColumn, highlightColumn: highlight),
+                                title: title ?? "\((input! as NSString).lastPathComponent)" + (colorColumn.map { ", coloured by \($0)" } ?? ""),
+                                subtitle: "\(points.rows) points" + (colorColumn.map { ", coloured by \($0)" } ?? (metadata == nil ? " (no metadata)" : "")))
+            page.data.images = pictures
+            try page.write(to: explorer)
             common.say("wrote \(explorer)")
         }
         try common.writeSummary(Summary(input: input, metadata: metadata, points: points.rows, dimensions: points.columns,
