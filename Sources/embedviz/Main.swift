@@ -20,7 +20,7 @@ struct EmbedVizCommand: ParsableCommand {
             unwritable directory, full disk) · 130 interrupted.
             """,
         version: version,
-        subcommands: [Demo.self, Info.self, Train.self, Evaluate.self, Embed.self, PCACommand.self, TSNECommand.self,
+        subcommands: [Demo.self, Info.self, Train.self, Evaluate.self, Embed.self, DeformCommand.self, PCACommand.self, TSNECommand.self,
                       MetricsCommand.self, PlotCommand.self, Export.self])
 }
 
