@@ -260,4 +260,5 @@ let benchmarks: @Sendable () -> Void = {
     gradientBenchmark("Barnes-Hut θ=0.5", dimensions: 2) { BarnesHutRepulsion(theta: 0.5) }
     gradientBenchmark("Barnes-Hut θ=0.5", dimensions: 3) { BarnesHutRepulsion(theta: 0.5) }
     gradientBenchmark("FFT", dimensions: 2) { FFTRepulsion() }
+    deformationBenchmarks()
 }
