@@ -159,7 +159,7 @@ public struct Deformation: Sendable, Equatable {
                         let top = (1 - wx) * pixel(ix, iy) + wx * pixel(ix + 1, iy)
                         let bottom = (1 - wx) * pixel(ix, iy + 1) + wx * pixel(ix + 1, iy + 1)
                         let value = (1 - wy) * top + wy * bottom
-                        output[p] = UInt8(min(255, max(0, value.rounded())))
+                        output[p] = UInt8(min(255, max(0, value)) + 0.5)  // value ≥ 0: rounds half up, as .rounded() would
                     }
                 }
             }
@@ -184,22 +184,38 @@ public struct Deformation: Sendable, Equatable {
     }
 
     /// `field` (height × width) convolved with the separable `kernel` (odd length) along rows, then
-    /// columns, and multiplied by `scale`; zero outside the image.
+    /// columns, and multiplied by `scale`; zero outside the image. Each pass runs tap by tap over
+    /// a zero-padded copy, so the inner loop is a contiguous multiply-add over a row that the
+    /// compiler vectorises (a sum per pixel over the taps would be one serial dependency chain).
     static func smooth(_ field: inout [Float], height: Int, width: Int, kernel: [Float], scale: Float = 1) {
-        let radius = kernel.count / 2
-        var rows = [Float](repeating: 0, count: field.count)
-        for y in 0..<height {
-            for x in 0..<width {
-                var sum: Float = 0
-                for t in max(-radius, -x)...min(radius, width - 1 - x) { sum += kernel[t + radius] * field[y * width + x + t] }
-                rows[y * width + x] = sum
-            }
-        }
-        for y in 0..<height {
-            for x in 0..<width {
-                var sum: Float = 0
-                for t in max(-radius, -y)...min(radius, height - 1 - y) { sum += kernel[t + radius] * rows[(y + t) * width + x] }
-                field[y * width + x] = scale * sum
+        let r = kernel.count / 2, paddedWidth = width + 2 * r
+        var padded = [Float](repeating: 0, count: height * paddedWidth)  // rows padded left and right
+        var rows = [Float](repeating: 0, count: (height + 2 * r) * width)  // the row pass, padded above and below
+        kernel.withUnsafeBufferPointer { k in
+            padded.withUnsafeMutableBufferPointer { p in
+                rows.withUnsafeMutableBufferPointer { q in
+                    field.withUnsafeMutableBufferPointer { f in
+                        for y in 0..<height {
+                            for x in 0..<width { p[y * paddedWidth + r + x] = f[y * width + x] }
+                        }
+                        for y in 0..<height {
+                            let out = q.baseAddress! + (y + r) * width, row = p.baseAddress! + y * paddedWidth
+                            for t in 0..<k.count {
+                                let w = k[t]
+                                for x in 0..<width { out[x] += w * row[x + t] }
+                            }
+                        }
+                        for i in 0..<(height * width) { f[i] = 0 }
+                        for y in 0..<height {
+                            let out = f.baseAddress! + y * width
+                            for t in 0..<k.count {
+                                let w = k[t], row = q.baseAddress! + (y + t) * width
+                                for x in 0..<width { out[x] += w * row[x] }
+                            }
+                            for x in 0..<width { out[x] *= scale }
+                        }
+                    }
+                }
             }
         }
     }
