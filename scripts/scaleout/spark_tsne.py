@@ -16,10 +16,10 @@ and measures what it cost and what it gave:
                  and, as a ceiling, the placed points in the input space (a subsample, exact search)
 
 Input: an N×D float32 NPY (e.g. `make million`'s PCA-50 of 1M deformed-MNIST embeddings) and its
-labels (IDX uint8 or NPY). Writes under --work: the sample, shards, placed parts, the whole map
-(map.npy, rows in input order) and summary.json.
-Usage: spark_tsne.py --input X.npy --labels L [--sample 100000] [--shards 18] [--cores 2]
-                     [--fit-threads 2] [--seed 0] [--limit N] [--embedviz .build/release/embedviz] [--work DIR]
+labels (IDX uint8 or NPY). Writes under --work: the sample, shards, placed parts (each with its run
+record), the whole map (map.npy, rows in input order; map-rows.npy, which input rows) and summary.json.
+Usage: spark_tsne.py --input X.npy --labels L [--sample 100000] [--shards 18] [--cores 2] [--fit-threads 2]
+                     [--seed 0] [--limit N] [--place-limit M] [--embedviz .build/release/embedviz] [--work DIR]
 """
 import argparse
 import json
@@ -79,6 +79,7 @@ def main():
     parser.add_argument("--fit-threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (NumPy) and of the t-SNE fit")
     parser.add_argument("--limit", type=int, help="use only the first N rows (a smaller rehearsal)")
+    parser.add_argument("--place-limit", type=int, help="place only a seeded random N of the other rows (when time is short)")
     parser.add_argument("--ceiling-sample", type=int, default=20_000, help="placed rows in the input-space 10-NN ceiling")
     parser.add_argument("--work", default="runs/scaleout-tsne")
     args = parser.parse_args()
@@ -104,6 +105,8 @@ def main():
     chosen = np.zeros(len(x), dtype=bool)
     chosen[rng.choice(len(x), size=args.sample, replace=False)] = True
     sample_rows, rest_rows = np.flatnonzero(chosen), np.flatnonzero(~chosen)
+    if args.place_limit and args.place_limit < len(rest_rows):
+        rest_rows = np.sort(rng.choice(rest_rows, size=args.place_limit, replace=False))
     sample_path = os.path.join(work, "sample.npy")
     np.save(sample_path, np.ascontiguousarray(x[sample_rows], dtype=np.float32))
     shard_paths = []
@@ -112,7 +115,8 @@ def main():
         np.save(path, np.ascontiguousarray(x[rows], dtype=np.float32))
         shard_paths.append(path)
     print(f"scaleout: {len(x):,}×{x.shape[1]} rows: a map of {len(sample_rows):,}, {len(rest_rows):,} to place in {args.shards} shards")
-    summary = {"input": os.path.abspath(args.input), "rows": len(x), "columns": int(x.shape[1]), "sample": len(sample_rows),
+    summary = {"input": os.path.abspath(args.input), "rows": len(sample_rows) + len(rest_rows), "columns": int(x.shape[1]),
+               "sample": len(sample_rows),
                "placed": len(rest_rows), "shards": args.shards, "cores": args.cores, "seed": args.seed}
 
     # Fit: one process, all its threads.
@@ -135,8 +139,11 @@ def main():
             k, path = indexed
             out = path.replace("shard", "placed")
             began = time.perf_counter()
-            record = json.loads(run([embedviz, "tsne", "transform", "--reference", map_path, "--reference-input", sample_path,
-                                     "--input", path, "--output", out, "--threads", "1", "--json", "-", "--quiet"]))
+            record_path = out.replace(".npy", ".json")  # on disk as each task ends: progress to watch
+            run([embedviz, "tsne", "transform", "--reference", map_path, "--reference-input", sample_path,
+                 "--input", path, "--output", out, "--threads", "1", "--json", record_path, "--quiet"])
+            with open(record_path) as f:
+                record = json.load(f)
             return {"shard": k, "rows": record["rows"], "seconds": record["seconds"], "wall": time.perf_counter() - began,
                     "neighbours": record["neighbour_search"].get("method"), "recall": record["neighbour_search"].get("recall")}
 
@@ -157,9 +164,13 @@ def main():
     # The whole map in input order.
     sample_map = np.load(map_path).astype(np.float64)
     placed = np.concatenate([np.load(p.replace("shard", "placed")) for p in shard_paths]).astype(np.float64)
-    whole = np.empty((len(x), sample_map.shape[1]))
-    whole[sample_rows], whole[rest_rows] = sample_map, placed
+    used = np.sort(np.concatenate([sample_rows, rest_rows]))  # all rows, unless --place-limit
+    position = np.full(len(x), -1)
+    position[used] = np.arange(len(used))
+    whole = np.empty((len(used), sample_map.shape[1]))
+    whole[position[sample_rows]], whole[position[rest_rows]] = sample_map, placed
     np.save(os.path.join(work, "map.npy"), whole.astype(np.float32))
+    np.save(os.path.join(work, "map-rows.npy"), used)
 
     sample_labels, rest_labels = labels[sample_rows], labels[rest_rows]
     ceiling_rows = np.random.default_rng(args.seed + 1).choice(len(rest_rows), size=min(args.ceiling_sample, len(rest_rows)),
@@ -167,7 +178,7 @@ def main():
     quality = {
         "sample_map_loo": map_accuracy(sample_map, sample_labels),
         "placed_vs_sample_map": map_accuracy(sample_map, sample_labels, placed, rest_labels),
-        "whole_map_loo": map_accuracy(whole, labels),
+        "whole_map_loo": map_accuracy(whole, labels[used]),
         "placed_input_space_ceiling": input_space_accuracy(np.load(sample_path), sample_labels,
                                                            np.asarray(x[rest_rows[np.sort(ceiling_rows)]]),
                                                            rest_labels[np.sort(ceiling_rows)]),
