@@ -10,6 +10,9 @@
 #   make api     rewrite API.txt, the public surface (make test fails when it is stale)
 #   make docs    the man page and bash/zsh/fish completion scripts, into .build/share
 #   make scaleout-demo   sharded PCA as Spark map/reduce tasks (PySpark local mode; installs Java + a venv)
+#   make million   a 1M × 100 benchmark input, offline: deformed MNIST digits embedded by the trained CNN,
+#                  and its PCA-50, under runs/million (never committed; ~1.5 GB; MILLION_COUNT to change)
+#   make scaleout-tsne   t-SNE fitted on a 100k sample of that set, the other 900k placed by Spark tasks
 #   make bench-compare   side by side with scikit-learn, openTSNE, PyTorch (creates a venv; slow)
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -20,7 +23,7 @@ NEAR_OOD_DIR ?= data/near-ood
 RELEASE_BIN := .build/release/embedviz
 BENCH_RESULTS := Benchmarks/.build/results
 
-.PHONY: all deps data near-ood build test api api-check bench bench-compare demo docs scaleout-demo fuzz examples clean
+.PHONY: all deps data near-ood build test api api-check bench bench-compare demo docs scaleout-demo million scaleout-tsne fuzz examples clean
 
 all: build
 
@@ -70,6 +73,38 @@ docs: build
 # Sharded PCA run as the map and reduce tasks of Spark in local mode (not in CI; see scripts/scaleout/).
 scaleout-demo: build data
 	scripts/scaleout/run.sh --embedviz $(RELEASE_BIN) --data $(DATA_DIR)
+
+# The million-row input (issue 16): MILLION_COUNT deformed training digits (`embedviz deform`: random affine +
+# elastic, seeded per image), embedded by the demo's trained CNN (trained here when runs/demo has none), then
+# PCA-50. Each step is a file target: an interrupted run resumes at the step that is missing.
+MILLION_DIR ?= runs/million
+MILLION_COUNT ?= 1000000
+MILLION_SEED ?= 0
+MILLION_CHECKPOINT ?= $(if $(wildcard $(DEMO_DIR)/train/best.ckpt),$(DEMO_DIR)/train/best.ckpt,$(MILLION_DIR)/train/best.ckpt)
+
+million: $(MILLION_DIR)/pca50.npy
+	@du -sh $(MILLION_DIR)
+
+$(MILLION_DIR)/train/best.ckpt: | build data
+	$(RELEASE_BIN) train --data $(DATA_DIR) --out $(MILLION_DIR)/train
+
+$(MILLION_DIR)/deformed/train-images-idx3-ubyte: | build data
+	$(RELEASE_BIN) deform --data $(DATA_DIR) --count $(MILLION_COUNT) --seed $(MILLION_SEED) \
+		--out $(MILLION_DIR)/deformed --preview $(MILLION_DIR)/deformed-100.png
+
+# embed copies the images it embedded; here they are the deformed set itself, so a link replaces the copy.
+$(MILLION_DIR)/embed/embeddings.npy: $(MILLION_DIR)/deformed/train-images-idx3-ubyte $(MILLION_CHECKPOINT) | build
+	$(RELEASE_BIN) embed --checkpoint $(MILLION_CHECKPOINT) --data $(MILLION_DIR)/deformed --split train --noise 0 \
+		--out $(MILLION_DIR)/embed --json $(MILLION_DIR)/embed.json
+	ln -sf ../deformed/train-images-idx3-ubyte $(MILLION_DIR)/embed/images-idx3-ubyte
+
+$(MILLION_DIR)/pca50.npy: $(MILLION_DIR)/embed/embeddings.npy | build
+	$(RELEASE_BIN) pca --input $< --components 50 --output $@ --model $(MILLION_DIR)/pca50.npz --json $@.json
+
+# t-SNE of a 100k sample of the million set, the other rows placed with `tsne transform` as Spark tasks.
+scaleout-tsne: million
+	scripts/scaleout/run.sh spark_tsne.py --embedviz $(RELEASE_BIN) --input $(MILLION_DIR)/pca50.npy \
+		--labels $(MILLION_DIR)/deformed/train-labels-idx1-ubyte --work runs/scaleout-tsne $(SCALEOUT_ARGS)
 
 # Side by side with scikit-learn, openTSNE and PyTorch (not in CI: slow). Uses runs/demo's embeddings.
 bench-compare: build data

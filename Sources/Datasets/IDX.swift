@@ -137,11 +137,26 @@ public struct IDXArray: Sendable {
 
     /// The serialized file bytes (header + payload).
     public func serialized() -> [UInt8] {
+        Self.header(elementType, dimensions) + payload
+    }
+
+    /// Writes `payload` (`dimensions`, elements of `elementType` as stored) as an IDX file,
+    /// atomically, without copying it: for arrays too large to hold twice (a million images).
+    public static func write(_ payload: [UInt8], elementType: ElementType = .uint8, dimensions: [Int], to path: String) throws {
+        precondition(payload.count == dimensions.reduce(1, *) * elementType.size, "the payload does not hold the dimensions' elements")
+        try OutputFile.write(to: path) { file in
+            try file.write(header(elementType, dimensions))
+            try payload.withUnsafeBytes { try file.write($0) }
+        }
+    }
+
+    /// The magic number and the big-endian dimensions.
+    private static func header(_ elementType: ElementType, _ dimensions: [Int]) -> [UInt8] {
         var bytes: [UInt8] = [0, 0, elementType.rawValue, UInt8(dimensions.count)]
         for d in dimensions {
             bytes += [UInt8(truncatingIfNeeded: d >> 24), UInt8(truncatingIfNeeded: d >> 16),
                       UInt8(truncatingIfNeeded: d >> 8), UInt8(truncatingIfNeeded: d)]
         }
-        return bytes + payload
+        return bytes
     }
 }

@@ -36,6 +36,12 @@ enum ErrorBoundary {
         "ReadOptions.format": flag("--format"),
         "MatrixWriter.format": flag("--output-format"),
         "MNIST.directory": flag("--data"),
+        "DeformationParameters.maximumRotation": flag("--max-rotation"),
+        "DeformationParameters.maximumScaleChange": flag("--max-scale-change"),
+        "DeformationParameters.maximumShear": flag("--max-shear"),
+        "DeformationParameters.maximumTranslation": flag("--max-translation"),
+        "DeformationParameters.elasticAlpha": flag("--elastic-alpha"),
+        "DeformationParameters.elasticSigma": flag("--elastic-sigma"),
         // NeuralNet
         "Evaluation.data": flag("--sample"),
         "Evaluation.layer": flag("--layer"),

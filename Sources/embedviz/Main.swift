@@ -20,8 +20,8 @@ struct EmbedVizCommand: ParsableCommand {
             unwritable directory, full disk) · 130 interrupted.
             """,
         version: version,
-        subcommands: [Demo.self, Info.self, Train.self, Evaluate.self, Embed.self, PCACommand.self, TSNECommand.self, UMAPCommand.self,
-                      MetricsCommand.self, PlotCommand.self, ReportCommand.self, Export.self])
+        subcommands: [Demo.self, Info.self, Train.self, Evaluate.self, Embed.self, DeformCommand.self, PCACommand.self, TSNECommand.self,
+                      UMAPCommand.self, MetricsCommand.self, PlotCommand.self, ReportCommand.self, Export.self])
 }
 
 @main

@@ -15,39 +15,21 @@ Usage: spark_pca.py [--embedviz .build/release/embedviz] [--data data/mnist] [--
                     [--components 50] [--work runs/scaleout]
 """
 import argparse
-import gzip
 import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 
 import numpy as np
 
+from common import find, local_spark, read_idx, run
+
 
 def read_idx_images(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    n, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows * cols)
-
-
-def find(directory, name):
-    for candidate in (name, name + ".gz"):
-        path = os.path.join(directory, candidate)
-        if os.path.exists(path):
-            return path
-    sys.exit(f"scaleout: {name} not found in {directory} (run `make data`)")
-
-
-def run(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip()}")
-    return result.stdout
+    images = read_idx(path)
+    return images.reshape(len(images), -1)
 
 
 def main():
@@ -76,11 +58,7 @@ def main():
     np.save(os.path.join(work, "all.npy"), images)
     print(f"scaleout: {len(images)}×{images.shape[1]} MNIST pixels in {args.shards} shards under {work}")
 
-    from pyspark.sql import SparkSession  # imported late: the checks above need no JVM
-
-    spark = (SparkSession.builder.master("local[2]").appName("embedviz-sharded-pca")
-             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "2g").getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_spark("embedviz-sharded-pca")
     print(f"scaleout: Spark {spark.version} (local[2]), Java {spark.sparkContext._jvm.System.getProperty('java.version')}")
     sc = spark.sparkContext
     timings = {}

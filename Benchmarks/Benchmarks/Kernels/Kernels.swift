@@ -268,4 +268,5 @@ let benchmarks: @Sendable () -> Void = {
     umapBenchmarks(mnistDirectory: mnistDirectory)
     // MARK: t-SNE at scale (one iteration at 250k and 1M, its stages; kNN exact vs HNSW at 70k): TSNEScale.swift
     tsneScaleBenchmarks(mnistDirectory: mnistDirectory)
+    deformationBenchmarks()
 }

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""t-SNE beyond one process: fit a map on a sample, then place every other row with
+`embedviz tsne transform`, one Spark task per shard (local mode, bound to 127.0.0.1).
+
+    fit     `embedviz tsne --neighbors auto` on a seeded random sample of --sample rows (driver)
+    map     one Spark task per shard of the remaining rows runs
+            `embedviz tsne transform --reference map.npy --reference-input sample.npy --input shard_k.npy`
+            (one thread each; new points don't interact, so shards are independent)
+
+and measures what it cost and what it gave:
+    throughput   placed rows / wall time of the map stage / cores (points per second per core),
+                 and each task's own rows / seconds (one core each)
+    quality      10-NN accuracy (majority of the 10 nearest labels, ties to the smaller label):
+                 the sample's own map (leave-one-out), the placed points classified by their 10
+                 nearest *sample* points in the map, the whole map (sample + placed, leave-one-out),
+                 and, as a ceiling, the placed points in the input space (a subsample, exact search)
+
+Input: an N×D float32 NPY (e.g. `make million`'s PCA-50 of 1M deformed-MNIST embeddings) and its
+labels (IDX uint8 or NPY). Writes under --work: the sample, shards, placed parts (each with its run
+record), the whole map (map.npy, rows in input order; map-rows.npy, which input rows) and summary.json.
+Usage: spark_tsne.py --input X.npy --labels L [--sample 100000] [--shards 18] [--cores 2] [--fit-threads 2]
+                     [--seed 0] [--limit N] [--place-limit M] [--embedviz .build/release/embedviz] [--work DIR]
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+
+from common import local_spark, read_idx, run, uptime
+
+
+def knn_vote(neighbour_labels):
+    """The majority label of each row of `neighbour_labels` (ties: the smaller label)."""
+    classes = int(neighbour_labels.max()) + 1
+    counts = np.zeros((len(neighbour_labels), classes), dtype=np.int32)
+    for j in range(neighbour_labels.shape[1]):
+        np.add.at(counts, (np.arange(len(neighbour_labels)), neighbour_labels[:, j]), 1)
+    return counts.argmax(axis=1)
+
+
+def map_accuracy(points, labels, queries=None, query_labels=None, k=10):
+    """10-NN accuracy in a 2-D/3-D map: leave-one-out over `points`, or `queries` classified by
+    their k nearest `points` (cKDTree: exact)."""
+    from scipy.spatial import cKDTree
+    tree = cKDTree(points)
+    if queries is None:
+        _, index = tree.query(points, k=k + 1, workers=-1)
+        index = index[:, 1:]  # drop each point itself (exact duplicates are measure-zero here)
+        return float(np.mean(knn_vote(labels[index]) == labels))
+    _, index = tree.query(queries, k=k, workers=-1)
+    return float(np.mean(knn_vote(labels[index]) == query_labels))
+
+
+def input_space_accuracy(reference, reference_labels, queries, query_labels, k=10, block=256):
+    """k-NN accuracy of `queries` against `reference` in the input space (exact, float64 blocks)."""
+    r = reference.astype(np.float64)
+    norms = (r * r).sum(axis=1)
+    right = 0
+    for start in range(0, len(queries), block):
+        q = queries[start:start + block].astype(np.float64)
+        d = norms[None, :] - 2 * q @ r.T
+        index = np.argpartition(d, k, axis=1)[:, :k]
+        right += int(np.sum(knn_vote(reference_labels[index]) == query_labels[start:start + block]))
+    return right / len(queries)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--embedviz", default=".build/release/embedviz")
+    parser.add_argument("--input", required=True, help="N×D float32 NPY")
+    parser.add_argument("--labels", required=True, help="N labels: IDX uint8 or NPY")
+    parser.add_argument("--sample", type=int, default=100_000, help="rows the map is fitted on")
+    parser.add_argument("--shards", type=int, default=18, help="shards of the other rows (Spark tasks)")
+    parser.add_argument("--cores", type=int, default=2, help="Spark task slots (local[cores]), one thread per task")
+    parser.add_argument("--fit-threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample (NumPy) and of the t-SNE fit")
+    parser.add_argument("--limit", type=int, help="use only the first N rows (a smaller rehearsal)")
+    parser.add_argument("--place-limit", type=int, help="place only a seeded random N of the other rows (when time is short)")
+    parser.add_argument("--ceiling-sample", type=int, default=20_000, help="placed rows in the input-space 10-NN ceiling")
+    parser.add_argument("--work", default="runs/scaleout-tsne")
+    args = parser.parse_args()
+    embedviz = os.path.abspath(args.embedviz)
+    if not os.access(embedviz, os.X_OK):
+        sys.exit(f"scaleout: {embedviz} is not an executable (run `make build`)")
+
+    x = np.load(args.input, mmap_mode="r")
+    labels = read_idx(args.labels) if not args.labels.endswith(".npy") else np.load(args.labels)
+    labels = np.asarray(labels).astype(np.int64).ravel()
+    if args.limit:
+        x, labels = x[:args.limit], labels[:args.limit]
+    if len(labels) != len(x):
+        sys.exit(f"scaleout: {len(labels)} labels for {len(x)} rows")
+    if not 0 < args.sample < len(x):
+        sys.exit(f"scaleout: --sample must be between 1 and {len(x) - 1}")
+    work = os.path.abspath(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+
+    # The sample and the rest, both in input order; the rest cut into shards.
+    rng = np.random.default_rng(args.seed)
+    chosen = np.zeros(len(x), dtype=bool)
+    chosen[rng.choice(len(x), size=args.sample, replace=False)] = True
+    sample_rows, rest_rows = np.flatnonzero(chosen), np.flatnonzero(~chosen)
+    if args.place_limit and args.place_limit < len(rest_rows):
+        rest_rows = np.sort(rng.choice(rest_rows, size=args.place_limit, replace=False))
+    sample_path = os.path.join(work, "sample.npy")
+    np.save(sample_path, np.ascontiguousarray(x[sample_rows], dtype=np.float32))
+    shard_paths = []
+    for k, rows in enumerate(np.array_split(rest_rows, args.shards)):
+        path = os.path.join(work, f"shard{k}.npy")
+        np.save(path, np.ascontiguousarray(x[rows], dtype=np.float32))
+        shard_paths.append(path)
+    print(f"scaleout: {len(x):,}×{x.shape[1]} rows: a map of {len(sample_rows):,}, {len(rest_rows):,} to place in {args.shards} shards")
+    summary = {"input": os.path.abspath(args.input), "rows": len(sample_rows) + len(rest_rows), "columns": int(x.shape[1]),
+               "sample": len(sample_rows),
+               "placed": len(rest_rows), "shards": args.shards, "cores": args.cores, "seed": args.seed}
+
+    # Fit: one process, all its threads.
+    map_path = os.path.join(work, "sample-map.npy")
+    load = uptime()
+    start = time.perf_counter()
+    fit = json.loads(run([embedviz, "tsne", "--input", sample_path, "--output", map_path, "--neighbors", "auto",
+                          "--seed", str(args.seed), "--threads", str(args.fit_threads), "--json", "-", "--quiet"]))
+    summary["fit"] = {"seconds": time.perf_counter() - start, "threads": args.fit_threads, "load_before": load,
+                      "load_after": uptime(), "kl_divergence": fit["kl_divergence"], "neighbour_recall": fit.get("neighbour_recall"),
+                      "record": fit["record"]}
+    print(f"scaleout: fit {len(sample_rows):,} points in {summary['fit']['seconds']:.1f} s with {args.fit_threads} threads, "
+          f"KL {fit['kl_divergence']:.4f} (load {load})")
+
+    spark = local_spark("embedviz-tsne-placement", cores=args.cores)
+    print(f"scaleout: Spark {spark.version} (local[{args.cores}], driver {spark.conf.get('spark.driver.host')}), "
+          f"Java {spark.sparkContext._jvm.System.getProperty('java.version')}")
+    try:
+        def place(indexed):
+            k, path = indexed
+            out = path.replace("shard", "placed")
+            began = time.perf_counter()
+            record_path = out.replace(".npy", ".json")  # on disk as each task ends: progress to watch
+            run([embedviz, "tsne", "transform", "--reference", map_path, "--reference-input", sample_path,
+                 "--input", path, "--output", out, "--threads", "1", "--json", record_path, "--quiet"])
+            with open(record_path) as f:
+                record = json.load(f)
+            return {"shard": k, "rows": record["rows"], "seconds": record["seconds"], "wall": time.perf_counter() - began,
+                    "neighbours": record["neighbour_search"].get("method"), "recall": record["neighbour_search"].get("recall")}
+
+        load = uptime()
+        start = time.perf_counter()
+        tasks = spark.sparkContext.parallelize(list(enumerate(shard_paths)), len(shard_paths)).map(place).collect()
+        stage = time.perf_counter() - start
+    finally:
+        spark.stop()
+    placed_rows = sum(t["rows"] for t in tasks)
+    per_task = sorted(t["rows"] / t["seconds"] for t in tasks)
+    summary["placement"] = {"seconds": stage, "load_before": load, "load_after": uptime(),
+                            "points_per_second": placed_rows / stage, "points_per_second_per_core": placed_rows / stage / args.cores,
+                            "task_points_per_second_median": per_task[len(per_task) // 2], "tasks": tasks}
+    print(f"scaleout: placed {placed_rows:,} points in {stage:.1f} s on {args.cores} cores: "
+          f"{placed_rows / stage / args.cores:,.0f} points/s/core (tasks' own median {per_task[len(per_task) // 2]:,.0f}/s; load {load})")
+
+    # The whole map in input order.
+    sample_map = np.load(map_path).astype(np.float64)
+    placed = np.concatenate([np.load(p.replace("shard", "placed")) for p in shard_paths]).astype(np.float64)
+    used = np.sort(np.concatenate([sample_rows, rest_rows]))  # all rows, unless --place-limit
+    position = np.full(len(x), -1)
+    position[used] = np.arange(len(used))
+    whole = np.empty((len(used), sample_map.shape[1]))
+    whole[position[sample_rows]], whole[position[rest_rows]] = sample_map, placed
+    np.save(os.path.join(work, "map.npy"), whole.astype(np.float32))
+    np.save(os.path.join(work, "map-rows.npy"), used)
+
+    sample_labels, rest_labels = labels[sample_rows], labels[rest_rows]
+    ceiling_rows = np.random.default_rng(args.seed + 1).choice(len(rest_rows), size=min(args.ceiling_sample, len(rest_rows)),
+                                                              replace=False)
+    quality = {
+        "sample_map_loo": map_accuracy(sample_map, sample_labels),
+        "placed_vs_sample_map": map_accuracy(sample_map, sample_labels, placed, rest_labels),
+        "whole_map_loo": map_accuracy(whole, labels[used]),
+        "placed_input_space_ceiling": input_space_accuracy(np.load(sample_path), sample_labels,
+                                                           np.asarray(x[rest_rows[np.sort(ceiling_rows)]]),
+                                                           rest_labels[np.sort(ceiling_rows)]),
+        "ceiling_rows": len(ceiling_rows),
+    }
+    summary["knn10_accuracy"] = quality
+    print("10-NN accuracy (majority of 10 nearest labels):")
+    print(f"  the sample's own map, leave-one-out            {quality['sample_map_loo']:.4f}")
+    print(f"  placed points, by their 10 nearest map points  {quality['placed_vs_sample_map']:.4f}")
+    print(f"  the whole map (sample + placed), leave-one-out {quality['whole_map_loo']:.4f}")
+    print(f"  placed points in the input space (ceiling, {len(ceiling_rows):,} rows) {quality['placed_input_space_ceiling']:.4f}")
+    with open(os.path.join(work, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(f"scaleout: wrote {work}/map.npy and {work}/summary.json")
+
+
+if __name__ == "__main__":
+    main()
