@@ -12,9 +12,10 @@ func streamTransform<Summary: Encodable>(_ reader: MatrixReader, to output: Outp
                                          common: CommonOptions, _ transform: (Matrix) throws -> Matrix,
                                          report: (_ path: String) -> (line: String, summary: Summary)) throws {
     let path = output.output ?? "-"
+    // Before the output's temporary exists: a signal that finds the temporary finds the handler too.
+    StopRequest.install()
     let writer = try MatrixWriter(path: path, format: output.format(inputFormat: reader.format), columns: columns,
                                   rows: reader.rows)
-    StopRequest.install()
     do {
         while let rows = try reader.next(maxRows: max(1, chunkRows)) {
             try StopRequest.check(path == "-" ? "standard output holds the rows projected before the signal"
