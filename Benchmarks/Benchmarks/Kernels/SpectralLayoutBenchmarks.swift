@@ -30,7 +30,7 @@ func spectralLayoutBenchmarks(mnistDirectory: String) {
                 + sides.map { .custom("\($0.name) restarts") }
                 + [.custom("umap-learn/ours ×1000", polarity: .prefersLarger),
                    .custom("sin ours vs tight ×1e9"), .custom("sin umap-learn vs tight ×1e9")],
-            timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 3)
+            timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(points > 10_000 ? 150 : 60), maxIterations: 3)
         Benchmark("spectral layout MNIST \(points / 1000)k PCA-50 15-NN 2-D: ours vs umap-learn's eigsh threads=2",
                   configuration: configuration) { benchmark in
             Threads.set(2)
