@@ -35,6 +35,7 @@ let package = Package(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         // ARPACK-NG: the sparse symmetric eigensolver (SciPy's eigsh) behind UMAP's spectral initialisation.
@@ -48,7 +49,7 @@ let package = Package(
         .target(
             name: "Linalg", dependencies: ["COpenBLAS", "CSupport"], swiftSettings: optimised,
             linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "Datasets", dependencies: ["Linalg", "CZlib"], swiftSettings: optimised),
+        .target(name: "Datasets", dependencies: ["Linalg", "CZlib", "CPNG"], swiftSettings: optimised),
         .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
         .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW", "CHNSW", "CARPACK"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),

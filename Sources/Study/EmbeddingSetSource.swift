@@ -16,6 +16,9 @@ public struct EmbeddingSetSource: Sendable {
     public var outlierColumn: String?
     /// Images: an N×H×W or N×H×W×3 NPY, or an IDX file.
     public var images: String?
+    /// A metadata column of PNG file paths (relative to the metadata file's directory), one per row,
+    /// all of one size: decoded by libpng.
+    public var imageColumn: String?
     /// In-distribution embeddings (M×D).
     public var reference: String?
     /// TSV/CSV with the reference rows' labels (same label column), for class-conditional Mahalanobis.
@@ -73,8 +76,13 @@ public struct EmbeddingSetSource: Sendable {
         let meta = EmbeddingMetadata(index: Array(0..<n), target: target, prediction: prediction, confidence: confidence, isNoise: isNoise)
 
         var imageSet = try images.map { try ImageArray.read($0) }
+        if let imageColumn {
+            guard imageSet == nil else { throw EmbedVizError.input("give images as a file or as a metadata column, not both", at: imageColumn) }
+            let paths = try column(imageColumn, defaults: [])!.values
+            imageSet = try PNGFile.readAll(paths, relativeTo: ((metadata ?? ".") as NSString).deletingLastPathComponent)
+        }
         if let imageSet, imageSet.count != n {
-            throw EmbedVizError.input("there are \(imageSet.count) images for \(n) embeddings", at: images!)
+            throw EmbedVizError.input("there are \(imageSet.count) images for \(n) embeddings", at: images ?? imageColumn!)
         }
         if imageSet != nil, let classes { imageSet!.labels = classes.classes.map { UInt8(min($0, 255)) } }
 

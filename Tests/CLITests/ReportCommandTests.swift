@@ -85,4 +85,26 @@ import Testing
                                 "--out", d + "/out"])
         #expect(missing.status == 1 && missing.stderr.contains("no column 'genus'"), "\(missing.stderr)")
     }
+
+    @Test("images from a metadata column of PNG paths (RGB, decoded by libpng); a broken file is named")
+    func pngColumn() throws {
+        let d = scratchDirectory()
+        dataset(d)
+        try FileManager.default.createDirectory(atPath: d + "/png", withIntermediateDirectories: true)
+        var meta = "species\tfile\n"
+        for i in 0..<150 {
+            // 8×6 RGB, one grey level per image (R = G = B keeps its value through libpng's grey conversion).
+            write(pngFile(Array(repeating: UInt8(i), count: 8 * 6 * 3), width: 8, height: 6, channels: 3), d + "/png/\(i).png")
+            meta += "\(Self.names[i % 3])\tpng/\(i).png\n"
+        }
+        write(meta, d + "/meta.tsv")
+        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--metadata", d + "/meta.tsv", "--image-column", "file",
+                          "--out", d + "/out", "--threads", "1", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: d + "/out/figures/samples.png"))
+        write("not a png", d + "/png/7.png")
+        let broken = embedviz(["report", "--embeddings", d + "/emb.npy", "--metadata", d + "/meta.tsv", "--image-column", "file",
+                               "--out", d + "/out2", "--quiet"])
+        #expect(broken.status == 1 && broken.stderr.contains("7.png"), "\(broken.stderr)")
+    }
 }

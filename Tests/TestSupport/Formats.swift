@@ -98,3 +98,23 @@ public func decodePNG(_ bytes: [UInt8]) -> (pixels: [UInt8], width: Int, height:
     }
     return (pixels, size.width, size.height, channels)
 }
+
+/// A PNG file of 8-bit pixels (colour type 0 grey with 1 channel, 2 RGB with 3), no interlace, filter 0
+/// on every row; zlib's `compress` for the image data and `crc32` for the chunks.
+public func pngFile(_ pixels: [UInt8], width: Int, height: Int, channels: Int) -> [UInt8] {
+    precondition(pixels.count == width * height * channels && (channels == 1 || channels == 3))
+    func be(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let body = Array(type.utf8) + data
+        let crc = body.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
+        return be(data.count) + body + be(Int(crc))
+    }
+    var raw: [UInt8] = []
+    for r in 0..<height { raw.append(0); raw += pixels[(r * width * channels)..<((r + 1) * width * channels)] }
+    var length = compressBound(uLong(raw.count))
+    var packed = [UInt8](repeating: 0, count: Int(length))
+    _ = compress(&packed, &length, raw, uLong(raw.count))
+    let header = be(width) + be(height) + [8, channels == 1 ? 0 : 2, 0, 0, 0]
+    return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", Array(packed.prefix(Int(length))))
+        + chunk("IEND", [])
+}

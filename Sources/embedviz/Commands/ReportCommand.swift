@@ -44,6 +44,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Images of the N points: an N×H×W or N×H×W×3 NPY (uint8, or float in 0…1 or 0…255), or an IDX file. RGB is drawn in grey.",
                                valueName: "path"))
     var images: String?
+    @Option(help: ArgumentHelp("A metadata column of PNG file paths (relative to the metadata file), one image per row, all of one size (decoded by libpng, drawn in grey).",
+                               valueName: "name"))
+    var imageColumn: String?
     @Option(help: ArgumentHelp("In-distribution embeddings (M×D, e.g. of training inputs) for the reference detectors.", valueName: "path"))
     var reference: String?
     @Option(help: ArgumentHelp("TSV/CSV with the reference rows' labels (same label column): class-conditional Mahalanobis.", valueName: "path"))
@@ -84,6 +87,7 @@ struct ReportCommand: ParsableCommand {
         source.labelColumn = labelColumn
         source.outlierColumn = outlierColumn
         source.images = images
+        source.imageColumn = imageColumn
         source.reference = reference
         source.referenceMetadata = referenceMetadata
         source.logits = logits
@@ -98,7 +102,7 @@ struct ReportCommand: ParsableCommand {
         options.tsne.seed = seed
         options.tsne3D?.seed = seed
         options.settings = [("embeddings", embeddings), ("metadata", metadata ?? "none"), ("reference", reference ?? "none"),
-                            ("logits", logits ?? "none"), ("images", images ?? "none"), ("output", out), ("seed", String(seed))]
+                            ("logits", logits ?? "none"), ("images", images ?? imageColumn.map { "metadata column \($0)" } ?? "none"), ("output", out), ("seed", String(seed))]
         options.shouldStop = { StopRequest.isSet }
         let line = ProgressLine(quiet: common.quiet)
         let results = try EmbeddingStudy(options: options).run(set, events: studyProgress(line, common))
