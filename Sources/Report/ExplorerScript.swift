@@ -128,10 +128,11 @@ enum ExplorerScript {
   const uMatrix = U("u_matrix"), uSize = U("u_size"), uAlpha = U("u_alpha"), uSelecting = U("u_selecting"), uDensity = U("u_density");
   const vao = gl.createVertexArray(), positionBuffer = gl.createBuffer(), colorBuffer = gl.createBuffer(), flagBuffer = gl.createBuffer();
   let densityTarget = null;  // { texture, framebuffer, width, height }
-  // Large maps move with a preview: while the view changes, the frame draws the first `previewCount`
-  // points of a fixed random order (one drawElements call; a uniform sample), adapted to the measured
-  // frame interval; 250 ms after the last change a full frame draws every point.
-  const previewFrom = 200000, indexBuffer = gl.createBuffer();
+  // Maps of more than 20k points move with a preview: while the view changes, the frame draws the first
+  // `previewCount` points of a fixed random order (one drawElements call; a uniform sample), starting
+  // at up to 250k and shrunk only while frames take over 60 ms (grown again under 30 ms); 250 ms after
+  // the last change a full frame draws every point.
+  const previewFrom = 20000, indexBuffer = gl.createBuffer();
   let previewCount = Math.min(N, 250000), lastFrameAt = 0, settleTimer = null;
 
   // ---- State -------------------------------------------------------------------------------------
