@@ -128,10 +128,11 @@ enum ExplorerScript {
   const uMatrix = U("u_matrix"), uSize = U("u_size"), uAlpha = U("u_alpha"), uSelecting = U("u_selecting"), uDensity = U("u_density");
   const vao = gl.createVertexArray(), positionBuffer = gl.createBuffer(), colorBuffer = gl.createBuffer(), flagBuffer = gl.createBuffer();
   let densityTarget = null;  // { texture, framebuffer, width, height }
-  // Large maps move with a preview: while the view changes, the frame draws the first `previewCount`
-  // points of a fixed random order (one drawElements call; a uniform sample), adapted to the measured
-  // frame interval; 250 ms after the last change a full frame draws every point.
-  const previewFrom = 200000, indexBuffer = gl.createBuffer();
+  // Maps of more than 20k points move with a preview: while the view changes, the frame draws the first
+  // `previewCount` points of a fixed random order (one drawElements call; a uniform sample), starting
+  // at up to 250k and shrunk only while frames take over 60 ms (grown again under 30 ms); 250 ms after
+  // the last change a full frame draws every point.
+  const previewFrom = 20000, indexBuffer = gl.createBuffer();
   let previewCount = Math.min(N, 250000), lastFrameAt = 0, settleTimer = null;
 
   // ---- State -------------------------------------------------------------------------------------
@@ -267,7 +268,43 @@ enum ExplorerScript {
             (1 - (m[1] * x + m[5] * y + m[9] * z + m[13]) / cw) / 2 * canvas.height];
   }
   function visible(i) { return (flags[i] & 1) === 1; }
+  // 2-D maps: a uniform grid over the data (counting sort, built once per projection) so a hover
+  // looks at the few cells within the pick radius instead of every point; same distance and ties as the scan.
+  const grids = [];
+  function grid() {
+    if (grids[projection]) return grids[projection];
+    const p = positions[projection], { centre, extent } = bounds[projection];
+    const G = Math.max(1, Math.min(1024, Math.round(Math.sqrt(N / 4)))), cell = extent / G;
+    const x0 = centre[0] - extent / 2, y0 = centre[1] - extent / 2;
+    const cellOf = new Uint32Array(N), start = new Uint32Array(G * G + 1), items = new Uint32Array(N);
+    const at = v => Math.min(G - 1, Math.max(0, Math.floor(v))) | 0;
+    for (let i = 0; i < N; i++) { const c = at((p[2 * i + 1] - y0) / cell) * G + at((p[2 * i] - x0) / cell); cellOf[i] = c; start[c + 1]++; }
+    for (let c = 0; c < G * G; c++) start[c + 1] += start[c];
+    const fill = start.slice(0, G * G);
+    for (let i = 0; i < N; i++) items[fill[cellOf[i]]++] = i;
+    return (grids[projection] = { G, x0, y0, cell, start, items, at });
+  }
   function nearest(mx, my) {
+    if (dims !== 2) return nearestByScan(mx, my);
+    const g = grid(), p = positions[projection], m = matrix, W = canvas.width / 2, H = canvas.height / 2, radius = 12 * dpr();
+    // The mouse and the pick radius in data units (the 2-D matrix is a scale and a shift per axis).
+    const x = ((mx / W - 1) - m[12]) / m[0], y = ((1 - my / H) - m[13]) / m[5], rx = radius / W / m[0], ry = radius / H / m[5];
+    const cx0 = g.at((x - rx - g.x0) / g.cell), cx1 = g.at((x + rx - g.x0) / g.cell);
+    const cy0 = g.at((y - ry - g.y0) / g.cell), cy1 = g.at((y + ry - g.y0) / g.cell);
+    let best = -1, bestD = radius * radius;
+    for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) {
+      const c = cy * g.G + cx;
+      for (let k = g.start[c]; k < g.start[c + 1]; k++) {
+        const i = g.items[k];
+        if ((flags[i] & 1) === 0) continue;
+        const sx = (m[0] * p[2 * i] + m[12] + 1) * W, sy = (1 - (m[5] * p[2 * i + 1] + m[13])) * H;
+        const dd = (sx - mx) * (sx - mx) + (sy - my) * (sy - my);
+        if (dd < bestD || (dd === bestD && i < best)) { bestD = dd; best = i; }
+      }
+    }
+    return best;
+  }
+  function nearestByScan(mx, my) {
     const p = positions[projection], d = dims, m = matrix, W = canvas.width / 2, H = canvas.height / 2;
     let best = -1, bestD = (12 * dpr()) ** 2, bestDepth = Infinity;
     for (let i = 0; i < N; i++) {
@@ -663,7 +700,8 @@ enum ExplorerScript {
                    colorColumn: colorColumn >= 0 ? columns[colorColumn].name : null, drawn: visibleCount, selected: selectionList.length,
                    images: !!M.images, neighbours: M.neighbours ? M.neighbours.k : 0, floatTargets, frameMs }),
     describe, cssPosition, search, animate,
-    nearest: (x, y) => nearest(x * dpr(), y * dpr()), snapshot, benchmark, selectionCSV,
+    nearest: (x, y) => nearest(x * dpr(), y * dpr()),
+    nearestByScan: (x, y) => nearestByScan(x * dpr(), y * dpr()), snapshot, benchmark, selectionCSV,
     legendColors: () => { const c = columns[colorColumn]; return c && c.kind === "text" ? c.dictionary.map((v, k) => [v, hex(c.palette[k])]) : []; },
     colorBy: setColorColumn,
     setProjection: k => { $("projection").value = String(k); $("projection").dispatchEvent(new Event("change")); return dims; },

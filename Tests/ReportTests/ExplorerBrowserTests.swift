@@ -32,6 +32,21 @@ func drive(_ url: String, _ steps: [[String: Any]], downloads: String? = nil) th
     }
 }
 
+/// A page expression: at `count` positions (pseudo-random, and at points) the grid's pick equals the
+/// scan of every point; the number of disagreements, and how many positions hit a point.
+func pickAgreement(_ count: Int) -> String {
+    """
+(() => { const r = document.getElementById('map').getBoundingClientRect(); let s = 7, bad = 0, hits = 0;
+  const next = () => (s = (s * 48271) % 2147483647) / 2147483647;
+  for (let k = 0; k < \(count); k++) {
+    const at = k % 3 === 0 ? explorer.cssPosition(Math.floor(next() * explorer.info().points)) : null;
+    const x = at ? at[0] - r.left + 3 * next() : next() * r.width, y = at ? at[1] - r.top - 3 * next() : next() * r.height;
+    const a = explorer.nearest(x, y); if (a !== explorer.nearestByScan(x, y)) bad++; if (a >= 0) hits++;
+  }
+  return JSON.stringify([bad, hits]); })()
+"""
+}
+
 /// `snapshot()`'s colours as a dictionary "#rrggbb" → pixels.
 func drawnColors(_ snapshot: Any?) -> [String: Int] {
     let pairs = (snapshot as? [String: Any])?["colors"] as? [[Any]] ?? []
@@ -76,8 +91,11 @@ struct ExplorerBrowserTests {
             ["eval": "JSON.stringify([...document.querySelectorAll('#pinned .nb')].map(e => +e.dataset.row))"],
             ["sleep": 0.2],
             ["eval": "(() => { const c = document.querySelector('#pinned canvas'); return JSON.stringify([c.dataset.loaded, [...c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data]]); })()"],
+            ["eval": "explorer.selectRows([]), explorer.search('', ''), " + pickAgreement(300)],
         ], downloads: dir)
-        guard results.count == 24 else { return }
+        guard results.count == 25 else { return }
+        let picks = results[24] as? [Int] ?? []
+        #expect(picks.count == 2 && picks[0] == 0 && picks[1] > 100, "grid pick vs scan: \(picks)")
         let info = try #require(results[0] as? [String: Any])
         #expect(info["drawn"] as? Int == n && info["images"] as? Bool == true && info["neighbours"] as? Int == 5)
         #expect(info["columns"] as? [String] == ["label", "score", "name", "outlier"])
@@ -154,8 +172,11 @@ struct ExplorerBrowserTests {
             ["eval": "explorer.search('', '')"],
             ["eval": "(() => { const r = document.getElementById('map').getBoundingClientRect(); return explorer.selectBox(0, 0, r.width / 2, r.height); })()"],
             ["eval": "explorer.selectRows([]), explorer.setDensity(true), JSON.stringify(explorer.snapshot(true))"],
+            ["eval": pickAgreement(40)],  // each scan reads all 1M points: few positions
         ])
-        guard results.count == 8 else { return }
+        guard results.count == 9 else { return }
+        let picks = results[8] as? [Int] ?? []
+        #expect(picks.count == 2 && picks[0] == 0 && picks[1] > 13, "grid pick vs scan: \(picks)")
         #expect((results[0] as? [String: Any])?["drawn"] as? Int == n)
         let drawn = drawnColors(results[1]), legend = (results[2] as? [[String]]) ?? []
         #expect(legend.count == classes && Set(legend.map { $0[1] }).count == classes, "120 distinct colours")
