@@ -102,3 +102,23 @@ import Testing
         (0.0, 2.0, 0.6460466719525826, 0.7904944906889044),
     ]
 }
+
+@Suite struct UMAPPowerTests {
+    @Test("the SGD's x^y is within 1e-7·|y·log₂ x| + 6e-7 (relative) of Double pow for the curve's exponents, d² in [1e-20, 1e6]")
+    func power() {
+        // Bound, with t = y·log₂ x: the Float roundings of e + log₂ m and of the product with y are
+        // each ≤ 2⁻²⁴·|t| in t, and an error δ in t is a relative error ln 2·δ in 2^t: 0.7·2·6e-8·|t|
+        // < 1e-7·|t|. Independent of t: the 2^f series (1.2e-7), the atanh series (3e-8·1.44·y)
+        // and about five Float roundings (6e-8 each): < 6e-7.
+        for y in [Float(0.5), 0.7905, 0.8951, 1.3342, 1.5] {
+            var x: Float = 1e-20
+            while x < 1e6 {
+                let exact = pow(Double(x), Double(y))
+                let error = abs(Double(LayoutSGD.power(x, y)) - exact) / exact
+                let bound = 1e-7 * abs(Double(y) * log2(Double(x))) + 6e-7
+                if error > bound { Issue.record("x \(x), y \(y): relative error \(error) > \(bound)") }
+                x *= 1.0137
+            }
+        }
+    }
+}
