@@ -70,6 +70,12 @@ enum ErrorBoundary {
         "NeighbourSearch.ef": flag("--hnsw-ef"),
         "NeighbourSearch.metric": flag("--metric"),
         "NeighbourSearch.recallSample": flag("--recall-sample"),
+        "MahalanobisScore.reference": flag("--reference"),
+        "MahalanobisScore.labels": flag("--reference-metadata"),
+        "DetectorInputs.reference": flag("--reference"),
+        "DetectorInputs.referenceLabels": flag("--reference-metadata"),
+        "DetectorInputs.logits": flag("--logits"),
+        "SoftmaxScore.logits": flag("--logits"),
     ]
 
     /// Library parameters an error can name that no flag sets (yet): their errors keep the
@@ -78,6 +84,8 @@ enum ErrorBoundary {
         "NeighbourSearch.recallWarningBelow",
         // `umap transform` has no learning-rate flag: a quarter of the fit's, as umap-learn.
         "UMAPTransform.Parameters.learningRate",
+        // The energy score runs at T = 1 (Liu et al. 2020's default); no flag sets another temperature.
+        "SoftmaxScore.temperature",
     ]
 
     private static func flag(_ name: String) -> @Sendable (String?) -> String { { _ in name } }
