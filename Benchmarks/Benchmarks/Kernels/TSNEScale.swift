@@ -8,6 +8,14 @@
 // clusters on a jittered grid spanning the extent measured for real maps of that size, each cluster
 // its lattice, squeezed. Point indices interleave the clusters, as a shuffled input would, so P's
 // columns are scattered over the whole map (the memory access of real data).
+//
+// First measurements (2 threads, AMD EPYC, 2026-12-02 00:48–01:02 UTC, the machine shared with other
+// builds: load average 13–19 on 2 cores, so single samples vary 2× between runs; the commit before the
+// parallel FFT stages ("old") and this one ("new") run alternately, wall-clock ms per iteration):
+//   250k: old 444–1185 (medians 847, 533), new 568–1179 (medians 769, 1045) — no difference shown;
+//   1M:   old 1717, 3291 (one sample each), new 5402, 3798 — new not faster; its spread (841 ms) and
+//         interpolation (711 ms) are far above their arithmetic (~50 ns per point), not yet explained.
+// These are not timings of a quiet machine; re-measure before quoting.
 import Benchmark
 import Datasets
 import Foundation
@@ -85,14 +93,18 @@ func fullRecall(_ approximate: NearestNeighbours, _ exact: NearestNeighbours) ->
 
 /// Registers the t-SNE-at-scale benchmarks (called from `benchmarks`).
 func tsneScaleBenchmarks(mnistDirectory: String) {
-    // The stages are read from the library's own timers (Profile), switched on for this process.
-    setenv("EMBEDVIZ_PROFILE", "1", 1)
+    // The stages are read from the library's own timers (Profile): run with EMBEDVIZ_PROFILE=1 in the
+    // environment (`EMBEDVIZ_PROFILE=1 swift package benchmark --filter 't-SNE one iteration.*'`),
+    // otherwise only the wall clock is reported. (Profile reads the variable once, when the first
+    // benchmark registers, so it cannot be switched on from here.)
     let stages = [("t-SNE prepare + attraction", "attraction ms"), ("FFT bounds", "FFT bounds ms"),
                   ("FFT kernel", "FFT kernel ms"), ("FFT sort points by interval", "FFT sort ms"),
                   ("FFT spread", "FFT spread ms"), ("FFT convolve", "FFT convolve ms"),
                   ("FFT interpolate", "FFT interpolate ms"), ("t-SNE repulsion", "repulsion ms"),
                   ("t-SNE step", "gains+momentum ms"), ("t-SNE centre", "centre ms")]
-    // Extents of real 2-D maps after 750 iterations (openTSNE's defaults): measured, see the report.
+    // Map extents (they set the FFT grid: one interval per unit): chosen, not measured at these sizes.
+    // A real MNIST 70k map after 750 iterations spans ≈ 195 units (measured: ±98), so real 250k and 1M
+    // maps are likely wider than these and their grids larger.
     for (points, extent) in [(250_000, 160.0), (1_000_000, 320.0)] {
         let configuration = Benchmark.Configuration(
             metrics: [.wallClock, .peakMemoryResident] + stages.map { .custom($0.1) },
