@@ -24,6 +24,7 @@ Usage: spark_tsne.py --input X.npy --labels L [--sample 100000] [--shards 18] [-
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import time
@@ -87,6 +88,9 @@ def placement_figures(tasks, cores, stage=None, load=None):
     per_task = sorted(t["rows"] / t["seconds"] for t in tasks)
     result = {"seconds": stage, "load_before": load, "load_after": uptime(), "tasks": tasks,
               "task_points_per_second_median": per_task[len(per_task) // 2]}
+    if all(t.get("cpu_seconds") for t in tasks):
+        result["points_per_cpu_second"] = rows / sum(t["cpu_seconds"] for t in tasks)
+        print(f"scaleout: {result['points_per_cpu_second']:,.0f} points per CPU second (the per-core rate on an idle core)")
     if stage:
         result.update(points_per_second=rows / stage, points_per_second_per_core=rows / stage / cores)
         print(f"scaleout: placed {rows:,} points in {stage:.1f} s on {cores} cores: {rows / stage / cores:,.0f} points/s/core "
@@ -106,11 +110,13 @@ def place_shards(embedviz, sample_path, map_path, shard_paths, cores):
         def place(indexed):
             k, path = indexed
             out = path.replace("shard", "placed")
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             record_path = out.replace(".npy", ".json")  # on disk as each task ends: progress to watch
             run([embedviz, "tsne", "transform", "--reference", map_path, "--reference-input", sample_path,
                  "--input", path, "--output", out, "--threads", "1", "--json", record_path, "--quiet"])
-            return task_figures(k, record_path, wall=time.perf_counter() - began)
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)  # a worker runs one task at a time
+            return task_figures(k, record_path, wall=time.perf_counter() - began,
+                                cpu=used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime)
 
         load = uptime()
         start = time.perf_counter()
@@ -121,10 +127,11 @@ def place_shards(embedviz, sample_path, map_path, shard_paths, cores):
     return placement_figures(tasks, cores, stage, load)
 
 
-def task_figures(shard, record_path, wall=None):
+def task_figures(shard, record_path, wall=None, cpu=None):
+    """A task's figures from its run record; `cpu`: its process's CPU seconds, the cost on a shared machine."""
     with open(record_path) as f:
         record = json.load(f)
-    return {"shard": shard, "rows": record["rows"], "seconds": record["seconds"], "wall": wall,
+    return {"shard": shard, "rows": record["rows"], "seconds": record["seconds"], "wall": wall, "cpu_seconds": cpu,
             "neighbours": record["neighbour_search"].get("method"), "recall": record["neighbour_search"].get("recall")}
 
 
