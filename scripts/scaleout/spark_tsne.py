@@ -24,6 +24,7 @@ Usage: spark_tsne.py --input X.npy --labels L [--sample 100000] [--shards 18] [-
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import time
@@ -68,6 +69,86 @@ def input_space_accuracy(reference, reference_labels, queries, query_labels, k=1
     return right / len(queries)
 
 
+def fit_sample(embedviz, sample_path, map_path, seed, threads):
+    """`embedviz tsne` of the sample in one process with all its threads; the fit's figures."""
+    load = uptime()
+    start = time.perf_counter()
+    fit = json.loads(run([embedviz, "tsne", "--input", sample_path, "--output", map_path, "--neighbors", "auto",
+                          "--seed", str(seed), "--threads", str(threads), "--json", "-", "--quiet"]))
+    result = {"seconds": time.perf_counter() - start, "threads": threads, "load_before": load, "load_after": uptime(),
+              "kl_divergence": fit["kl_divergence"], "neighbour_recall": fit.get("neighbour_recall"), "record": fit["record"]}
+    print(f"scaleout: fit {fit['record']['points']:,} points in {result['seconds']:.1f} s with {threads} threads, "
+          f"KL {fit['kl_divergence']:.4f} (load {load})")
+    return result
+
+
+def placement_figures(tasks, cores, stage=None, load=None):
+    """Throughput of the placement tasks: over the stage's wall time when known, and each task's own."""
+    rows = sum(t["rows"] for t in tasks)
+    per_task = sorted(t["rows"] / t["seconds"] for t in tasks)
+    result = {"seconds": stage, "load_before": load, "load_after": uptime(), "tasks": tasks,
+              "task_points_per_second_median": per_task[len(per_task) // 2]}
+    if all(t.get("cpu_seconds") for t in tasks):
+        result["points_per_cpu_second"] = rows / sum(t["cpu_seconds"] for t in tasks)
+        print(f"scaleout: {result['points_per_cpu_second']:,.0f} points per CPU second (the per-core rate on an idle core)")
+    if stage:
+        result.update(points_per_second=rows / stage, points_per_second_per_core=rows / stage / cores)
+        print(f"scaleout: placed {rows:,} points in {stage:.1f} s on {cores} cores: {rows / stage / cores:,.0f} points/s/core "
+              f"(tasks' own median {result['task_points_per_second_median']:,.0f}/s; load {load})")
+    else:
+        print(f"scaleout: {rows:,} points placed by {len(tasks)} tasks, one core each: median "
+              f"{result['task_points_per_second_median']:,.0f} points/s per task (per core)")
+    return result
+
+
+def place_shards(embedviz, sample_path, map_path, shard_paths, cores):
+    """One Spark task per shard: `embedviz tsne transform --threads 1` into placed_k.npy (+ its record)."""
+    spark = local_spark("embedviz-tsne-placement", cores=cores)
+    print(f"scaleout: Spark {spark.version} (local[{cores}], driver {spark.conf.get('spark.driver.host')}), "
+          f"Java {spark.sparkContext._jvm.System.getProperty('java.version')}")
+    try:
+        def place(indexed):
+            k, path = indexed
+            out = path.replace("shard", "placed")
+            began, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            record_path = out.replace(".npy", ".json")  # on disk as each task ends: progress to watch
+            run([embedviz, "tsne", "transform", "--reference", map_path, "--reference-input", sample_path,
+                 "--input", path, "--output", out, "--threads", "1", "--json", record_path, "--quiet"])
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)  # a worker runs one task at a time
+            return task_figures(k, record_path, wall=time.perf_counter() - began,
+                                cpu=used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime)
+
+        load = uptime()
+        start = time.perf_counter()
+        tasks = spark.sparkContext.parallelize(list(enumerate(shard_paths)), len(shard_paths)).map(place).collect()
+        stage = time.perf_counter() - start
+    finally:
+        spark.stop()
+    return placement_figures(tasks, cores, stage, load)
+
+
+def task_figures(shard, record_path, wall=None, cpu=None):
+    """A task's figures from its run record; `cpu`: its process's CPU seconds, the cost on a shared machine."""
+    with open(record_path) as f:
+        record = json.load(f)
+    return {"shard": shard, "rows": record["rows"], "seconds": record["seconds"], "wall": wall, "cpu_seconds": cpu,
+            "neighbours": record["neighbour_search"].get("method"), "recall": record["neighbour_search"].get("recall")}
+
+
+def reported(work, map_path, shard_paths, cores):
+    """--report-only: the fit's record and the records of the shards placed so far."""
+    with open(map_path + ".json") as f:
+        record = json.load(f)
+    fit = {"seconds": record.get("seconds_total"), "kl_divergence": record.get("kl_divergence"), "record": record}
+    print(f"scaleout: the fit in {work}: {record.get('points'):,} points, KL {record.get('kl_divergence'):.4f}, "
+          f"{record.get('seconds_total'):.1f} s")
+    tasks = [task_figures(k, p.replace("shard", "placed").replace(".npy", ".json")) for k, p in enumerate(shard_paths)
+             if os.path.exists(p.replace("shard", "placed").replace(".npy", ".json"))]
+    if not tasks:
+        sys.exit(f"scaleout: no placed shards in {work}")
+    return fit, placement_figures(tasks, cores)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--embedviz", default=".build/release/embedviz")
@@ -80,6 +161,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (NumPy) and of the t-SNE fit")
     parser.add_argument("--limit", type=int, help="use only the first N rows (a smaller rehearsal)")
     parser.add_argument("--place-limit", type=int, help="place only a seeded random N of the other rows (when time is short)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="no new work: report on the fit and the shards already placed in --work (a run stopped early)")
     parser.add_argument("--ceiling-sample", type=int, default=20_000, help="placed rows in the input-space 10-NN ceiling")
     parser.add_argument("--work", default="runs/scaleout-tsne")
     args = parser.parse_args()
@@ -97,8 +180,9 @@ def main():
     if not 0 < args.sample < len(x):
         sys.exit(f"scaleout: --sample must be between 1 and {len(x) - 1}")
     work = os.path.abspath(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
+    if not args.report_only:
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
 
     # The sample and the rest, both in input order; the rest cut into shards.
     rng = np.random.default_rng(args.seed)
@@ -108,58 +192,30 @@ def main():
     if args.place_limit and args.place_limit < len(rest_rows):
         rest_rows = np.sort(rng.choice(rest_rows, size=args.place_limit, replace=False))
     sample_path = os.path.join(work, "sample.npy")
-    np.save(sample_path, np.ascontiguousarray(x[sample_rows], dtype=np.float32))
-    shard_paths = []
-    for k, rows in enumerate(np.array_split(rest_rows, args.shards)):
-        path = os.path.join(work, f"shard{k}.npy")
-        np.save(path, np.ascontiguousarray(x[rows], dtype=np.float32))
-        shard_paths.append(path)
+    shard_rows = np.array_split(rest_rows, args.shards)
+    shard_paths = [os.path.join(work, f"shard{k}.npy") for k in range(args.shards)]
+    if not args.report_only:
+        np.save(sample_path, np.ascontiguousarray(x[sample_rows], dtype=np.float32))
+        for rows, path in zip(shard_rows, shard_paths):
+            np.save(path, np.ascontiguousarray(x[rows], dtype=np.float32))
     print(f"scaleout: {len(x):,}×{x.shape[1]} rows: a map of {len(sample_rows):,}, {len(rest_rows):,} to place in {args.shards} shards")
     summary = {"input": os.path.abspath(args.input), "rows": len(sample_rows) + len(rest_rows), "columns": int(x.shape[1]),
                "sample": len(sample_rows),
                "placed": len(rest_rows), "shards": args.shards, "cores": args.cores, "seed": args.seed}
 
-    # Fit: one process, all its threads.
     map_path = os.path.join(work, "sample-map.npy")
-    load = uptime()
-    start = time.perf_counter()
-    fit = json.loads(run([embedviz, "tsne", "--input", sample_path, "--output", map_path, "--neighbors", "auto",
-                          "--seed", str(args.seed), "--threads", str(args.fit_threads), "--json", "-", "--quiet"]))
-    summary["fit"] = {"seconds": time.perf_counter() - start, "threads": args.fit_threads, "load_before": load,
-                      "load_after": uptime(), "kl_divergence": fit["kl_divergence"], "neighbour_recall": fit.get("neighbour_recall"),
-                      "record": fit["record"]}
-    print(f"scaleout: fit {len(sample_rows):,} points in {summary['fit']['seconds']:.1f} s with {args.fit_threads} threads, "
-          f"KL {fit['kl_divergence']:.4f} (load {load})")
-
-    spark = local_spark("embedviz-tsne-placement", cores=args.cores)
-    print(f"scaleout: Spark {spark.version} (local[{args.cores}], driver {spark.conf.get('spark.driver.host')}), "
-          f"Java {spark.sparkContext._jvm.System.getProperty('java.version')}")
-    try:
-        def place(indexed):
-            k, path = indexed
-            out = path.replace("shard", "placed")
-            began = time.perf_counter()
-            record_path = out.replace(".npy", ".json")  # on disk as each task ends: progress to watch
-            run([embedviz, "tsne", "transform", "--reference", map_path, "--reference-input", sample_path,
-                 "--input", path, "--output", out, "--threads", "1", "--json", record_path, "--quiet"])
-            with open(record_path) as f:
-                record = json.load(f)
-            return {"shard": k, "rows": record["rows"], "seconds": record["seconds"], "wall": time.perf_counter() - began,
-                    "neighbours": record["neighbour_search"].get("method"), "recall": record["neighbour_search"].get("recall")}
-
-        load = uptime()
-        start = time.perf_counter()
-        tasks = spark.sparkContext.parallelize(list(enumerate(shard_paths)), len(shard_paths)).map(place).collect()
-        stage = time.perf_counter() - start
-    finally:
-        spark.stop()
-    placed_rows = sum(t["rows"] for t in tasks)
-    per_task = sorted(t["rows"] / t["seconds"] for t in tasks)
-    summary["placement"] = {"seconds": stage, "load_before": load, "load_after": uptime(),
-                            "points_per_second": placed_rows / stage, "points_per_second_per_core": placed_rows / stage / args.cores,
-                            "task_points_per_second_median": per_task[len(per_task) // 2], "tasks": tasks}
-    print(f"scaleout: placed {placed_rows:,} points in {stage:.1f} s on {args.cores} cores: "
-          f"{placed_rows / stage / args.cores:,.0f} points/s/core (tasks' own median {per_task[len(per_task) // 2]:,.0f}/s; load {load})")
+    if args.report_only:
+        summary["fit"], summary["placement"] = reported(work, map_path, shard_paths, args.cores)
+    else:
+        summary["fit"] = fit_sample(embedviz, sample_path, map_path, args.seed, args.fit_threads)
+        summary["placement"] = place_shards(embedviz, sample_path, map_path, shard_paths, args.cores)
+    done = [t["shard"] for t in summary["placement"]["tasks"]]
+    if len(done) < len(shard_paths):
+        print(f"scaleout: {len(done)} of {len(shard_paths)} shards placed; the figures below are theirs")
+        rest_rows = np.concatenate([shard_rows[k] for k in done])
+        shard_paths = [shard_paths[k] for k in done]
+    summary["placed"] = len(rest_rows)
+    summary["rows"] = len(sample_rows) + len(rest_rows)
 
     # The whole map in input order.
     sample_map = np.load(map_path).astype(np.float64)
