@@ -48,7 +48,15 @@ import Testing
         func finish() -> Int32 {
             try? input.fileHandleForWriting.close()
             process.waitUntilExit()
-            for pipe in [output, errors] { pipe.fileHandleForReading.readabilityHandler = nil }
+            // The handlers may not have run for the last bytes yet: stop them, then read what is left
+            // (the writer has exited, so the reads end), or a last line such as "error: …" can be lost.
+            for pipe in [output, errors] {
+                pipe.fileHandleForReading.readabilityHandler = nil
+                let rest = pipe.fileHandleForReading.readDataToEndOfFile()
+                lock.lock()
+                collected.append(rest)
+                lock.unlock()
+            }
             return process.terminationStatus
         }
     }
