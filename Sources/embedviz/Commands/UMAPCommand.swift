@@ -29,9 +29,9 @@ struct UMAPFit: ParsableCommand {
             5 negative samples per positive. A run record (parameters, a and b, graph size, seed, \
             threads, time per phase, the neighbour search) is written beside the output as OUTPUT.json.
 
-            Deterministic with all threads: each epoch reads the other points where they were at its \
-            start and draws every point's negative samples from a stream keyed by (seed, epoch, \
-            point), so the same input, parameters and seed give the same map for any --threads \
+            Deterministic with all threads: each of an epoch's 8 rounds reads the other points where \
+            they were at the round's start, and every point's negative samples come from a stream keyed \
+            by (seed, round, point), so the same input, parameters and seed give the same map for any --threads \
             (with --hnsw-parallel-build the neighbour lists, and so the map, vary).
 
             --model saves what `umap transform` needs (.npz: the map, the data, a, b and the \
