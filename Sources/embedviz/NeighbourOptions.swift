@@ -62,3 +62,14 @@ extension NeighbourSearch.Metric: ExpressibleByArgument {}
 func neighbourProgressText(_ p: NeighbourProgress) -> String {
     p.stage == .done ? (p.report?.summary ?? "") : "\(p.stage.rawValue) \(p.done)/\(p.total)"
 }
+
+/// Shows a neighbour search's progress on `line` as "LABEL: …"; when it is done, the outcome (method,
+/// and for HNSW the measured recall) stays on screen and a low recall's warning goes to stderr.
+func showNeighbourProgress(_ p: NeighbourProgress, label: String, elapsed: Double, on line: ProgressLine, quiet: Bool) {
+    guard p.stage == .done else {
+        line.update("\(label): \(neighbourProgressText(p))  \(formatDuration(elapsed))")
+        return
+    }
+    line.finish("\(label): \(neighbourProgressText(p))")
+    if let warning = p.report?.warning, !quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+}

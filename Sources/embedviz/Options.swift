@@ -107,6 +107,13 @@ struct OutputOptions: ParsableArguments {
         if output == "-", let inputFormat { return inputFormat }
         return .npy
     }
+
+    /// Writes a projection's map to `--output` (if given) and, beside a file, its run record as OUTPUT.json.
+    func write<Record: Encodable>(map: Matrix, record: Record, inputFormat: ArrayFormat?) throws {
+        guard let output else { return }
+        try MatrixWriter.write(map, to: output, format: format(inputFormat: inputFormat))
+        if output != "-" { try JSONCoding.write(record, to: output + ".json") }
+    }
 }
 
 extension ArrayFormat: ExpressibleByArgument {}

@@ -111,13 +111,7 @@ struct TSNEFit: ParsableCommand {
         let line = ProgressLine(quiet: common.quiet)
         let result = try TSNE(try parameters()).fit(x, initialization: initialization) { p in
             if let neighbours = p.neighbours {
-                guard neighbours.stage != .done else {
-                    // The search's outcome stays on screen: method, and for HNSW the measured recall.
-                    line.finish("t-SNE affinities: \(neighbourProgressText(neighbours))")
-                    if let warning = neighbours.report?.warning, !common.quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-                    return
-                }
-                line.update("t-SNE affinities: \(neighbourProgressText(neighbours))  \(formatDuration(p.elapsed))")
+                showNeighbourProgress(neighbours, label: "t-SNE affinities", elapsed: p.elapsed, on: line, quiet: common.quiet)
                 return
             }
             let kl = p.kl.map { String(format: "  KL %.4f", $0) } ?? ""
@@ -125,10 +119,7 @@ struct TSNEFit: ParsableCommand {
         }
         line.finish()
         let r = result.record
-        if let path = output.output {
-            try MatrixWriter.write(result.embedding, to: path, format: output.format(inputFormat: reader.format))
-            if path != "-" { try JSONCoding.write(r, to: path + ".json") }
-        }
+        try output.write(map: result.embedding, record: r, inputFormat: reader.format)
         common.say(String(format: "t-SNE (%@) of %d×%d → %dD: KL %.4f%@ in %.1f s (affinities %.1f s, early exaggeration %.1f s, optimisation %.1f s); %@",
                           r.method.rawValue, r.points, r.inputDimensions, dimensions, r.klDivergence, r.klExact ? "" : " (estimated Z)",
                           r.secondsTotal, r.secondsAffinities, r.secondsEarlyExaggeration, r.secondsOptimisation,

@@ -93,12 +93,7 @@ struct UMAPFit: ParsableCommand {
         let line = ProgressLine(quiet: common.quiet)
         let result = try UMAP(parameters()).fit(x, initialization: initialization) { p in
             if let neighbours = p.neighbours {
-                guard neighbours.stage != .done else {
-                    line.finish("UMAP neighbours: \(neighbourProgressText(neighbours))")
-                    if let warning = neighbours.report?.warning, !common.quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-                    return
-                }
-                line.update("UMAP neighbours: \(neighbourProgressText(neighbours))  \(formatDuration(p.elapsed))")
+                showNeighbourProgress(neighbours, label: "UMAP neighbours", elapsed: p.elapsed, on: line, quiet: common.quiet)
                 return
             }
             guard p.phase == .optimisation else {
@@ -110,10 +105,7 @@ struct UMAPFit: ParsableCommand {
         line.finish()
         let r = result.record
         if let fallback = r.initializationFallback, !common.quiet { FileHandle.standardError.write(Data("warning: \(fallback)\n".utf8)) }
-        if let path = output.output {
-            try MatrixWriter.write(result.embedding, to: path, format: output.format(inputFormat: reader.format))
-            if path != "-" { try JSONCoding.write(r, to: path + ".json") }
-        }
+        try output.write(map: result.embedding, record: r, inputFormat: reader.format)
         if let model { try UMAPFiles.write(result.model, to: model) }
         common.say(String(format: "UMAP of %d×%d → %dD: %d epochs, %d graph edges, %@ start, a %.4f b %.4f, in %.1f s (neighbours %.1f s, graph %.1f s, start %.1f s, optimisation %.1f s); %@",
                           r.points, r.inputDimensions, dimensions, r.epochs, r.graphEdgesOptimised, r.initialization, r.a, r.b,
