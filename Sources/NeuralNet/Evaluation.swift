@@ -87,7 +87,7 @@ public enum Evaluation {
                              _ consume: (CNNWorkspace, Int, Int) -> Void) {
         let capacity = batchSize
         let threads = max(1, min(Threads.count, (indices.count + capacity - 1) / capacity))
-        let workspaces = (0..<threads).map { _ in CNNWorkspace(capacity: capacity) }
+        let workspaces = (0..<threads).map { _ in CNNWorkspace(capacity: capacity, training: false) }
         let lock = NSLock()
         let batches = (indices.count + capacity - 1) / capacity
         Threads.withBLASThreads(1) {

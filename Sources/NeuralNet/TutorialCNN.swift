@@ -557,13 +557,18 @@ public final class CNNWorkspace: @unchecked Sendable {
     }
     private var floatBuffers: [UnsafeMutablePointer<Float>] = []
 
-    public init(capacity: Int) {
+    /// - Parameter training: false for a workspace that only runs the evaluation forward pass
+    ///   (`TutorialCNN.forward`): the training-only buffers (x̂, the activation and parameter
+    ///   gradients) are then left out — half the memory, and for a workspace made per call (as
+    ///   `Evaluation` does) half the zero-filled pages to fault in.
+    public init(capacity: Int, training: Bool = true) {
         precondition(capacity > 0)
         self.capacity = capacity
         var buffers: [UnsafeMutablePointer<Float>] = []
-        func make(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
+        func make(_ count: Int, trainingOnly: Bool = false) -> UnsafeMutablePointer<Float> {
+            let size = trainingOnly && !training ? 1 : max(count, 1)
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: size)
+            p.initialize(repeating: 0, count: size)
             buffers.append(p)
             return p
         }
@@ -578,14 +583,14 @@ public final class CNNWorkspace: @unchecked Sendable {
         pool = make(pooled); relu2 = make(pooled); flat = make(B * F)
         fc1 = make(B * E); relu3 = make(B * E)
         logits = make(B * K); probabilities = make(B * K)
-        pooledXHat = make(pooled)
+        pooledXHat = make(pooled, trainingOnly: true)
         convWeightAndBias = make(C * (TutorialCNN.convShape.patch + 1)); convGradientAndBias = make(C * (TutorialCNN.convShape.patch + 1))
         batchMean = make(C); inverseStd = make(C); meanDy = make(C); meanDyXHat = make(C); gradientScale = make(C)
         tapSums = .allocate(capacity: TutorialCNN.convShape.patch)
         tapSums.initialize(repeating: 0, count: TutorialCNN.convShape.patch)
-        dLogits = make(B * K); dHidden = make(B * E); dFlat = make(B * F)
-        dPool = make(pooled); dConv = make(maps)
-        dCol = make(columns); dInput = make(B * pixels)
+        dLogits = make(B * K, trainingOnly: true); dHidden = make(B * E, trainingOnly: true); dFlat = make(B * F, trainingOnly: true)
+        dPool = make(pooled, trainingOnly: true); dConv = make(maps, trainingOnly: true)
+        dCol = make(columns, trainingOnly: true); dInput = make(B * pixels, trainingOnly: true)
         labels = .allocate(capacity: B)
         labels.initialize(repeating: 0, count: B)
         argmax = .allocate(capacity: pooled)

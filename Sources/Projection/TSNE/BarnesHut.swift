@@ -194,6 +194,10 @@ public struct BarnesHutRepulsion: RepulsiveForces {
         private(set) var z: UnsafeMutablePointer<Float>, mass: UnsafeMutablePointer<Float>
         private var capacity = 1024
         var count = 0
+        /// The walk's stack of nodes still to visit. A walk pops one node and pushes at most 2^d = 8
+        /// children, and the tree is under 40 levels deep, so it never holds more than 40 · 7 + 1.
+        let stack = UnsafeMutablePointer<Int32>.allocate(capacity: InteractionList.stackCapacity)
+        static let stackCapacity = 512
 
         init() {
             (x, y, z, mass) = (.allocate(capacity: 1024), .allocate(capacity: 1024), .allocate(capacity: 1024), .allocate(capacity: 1024))
@@ -201,6 +205,7 @@ public struct BarnesHutRepulsion: RepulsiveForces {
 
         deinit {
             for p in [x, y, z, mass] { p.deallocate() }
+            stack.deallocate()
         }
 
         func reset() { count = 0 }
@@ -267,11 +272,10 @@ public struct BarnesHutRepulsion: RepulsiveForces {
                 let (f, z) = (UncheckedSendable(fb.baseAddress!), UncheckedSendable(zb.baseAddress!))
                 Threads.forEachPart(chunks) { c in
                     let list = InteractionList()
-                    var stack = [Int32](repeating: 0, count: 64)
                     var sumW = 0.0
                     for group in Threads.chunkRange(c, of: chunks, total: groups) {
                         let members = (group * Self.groupSize)..<min((group + 1) * Self.groupSize, n)
-                        Self.collect(members, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
+                        Self.collect(members, tree: tree, thetaSquared: thetaSquared, list: list)
                         for slot in members {
                             let (force, w) = list.sum(at: tree.sorted[slot])
                             sumW += w - 1  // the point itself is in the list (its own leaf): w = 1, no force
@@ -288,15 +292,17 @@ public struct BarnesHutRepulsion: RepulsiveForces {
 
     /// The interaction list of a group of consecutive points (tree order): cells accepted for every
     /// point of the group's bounding box, and the points of the leaves that could not be.
-    static func collect(_ members: Range<Int>, tree: Tree, thetaSquared: Float, list: InteractionList,
-                        stack: inout [Int32]) {
+    static func collect(_ members: Range<Int>, tree: Tree, thetaSquared: Float, list: InteractionList) {
         var low = SIMD4<Float>(repeating: .infinity), high = SIMD4<Float>(repeating: -.infinity)
         for slot in members {
             let p = tree.sorted[slot]
             low.replace(with: p, where: p .< low)
             high.replace(with: p, where: p .> high)
         }
-        collect(box: low, high, excluding: members, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
+        // Only for θ > 1/√d can a cell holding a member pass the test (see below); testing for it
+        // otherwise costs the walk a compare per node for nothing.
+        let exclusionNeeded = thetaSquared * Float(tree.dimensions) > 1
+        collect(box: low, high, excluding: exclusionNeeded ? members : 0..<0, tree: tree, thetaSquared: thetaSquared, list: list)
     }
 
     /// The interaction list of the box `low…high`: a cell is accepted as one body when its side is
@@ -305,11 +311,14 @@ public struct BarnesHutRepulsion: RepulsiveForces {
     /// accepted give their points. The exclusion matters for θ > 1/√d: the centre of mass can then
     /// lie far enough from a point of the cell for the cell to pass, and summarised it would make
     /// the point repel itself (the caller's "w − 1" assumes the point sits in the list exactly).
+    /// (It cannot for θ ≤ 1/√d: the cell holds the member p, which lies in the box, so the centre of
+    /// mass is within the cell's diagonal s√d of the box, and s² < θ²·r² ≤ θ²·d·s² fails.)
     @inline(__always)
     static func collect(box low: SIMD4<Float>, _ high: SIMD4<Float>, excluding members: Range<Int> = 0..<0, tree: Tree,
-                        thetaSquared: Float, list: InteractionList, stack: inout [Int32]) {
+                        thetaSquared: Float, list: InteractionList) {
         let (firstMember, endMember) = (Int32(members.lowerBound), Int32(members.upperBound))
         list.reset()
+        let stack = list.stack
         tree.nodes.withUnsafeBufferPointer { nodes in
             var top = 1
             stack[0] = 0
@@ -323,12 +332,15 @@ public struct BarnesHutRepulsion: RepulsiveForces {
                     }
                     continue
                 }
-                // Squared distance from the centre of mass to the box. (The stdlib's generic
-                // pointwiseMax was not inlined here: a call per node.)
-                var outside = low - node.centreOfMass
-                let above = node.centreOfMass - high
-                outside.replace(with: above, where: above .> outside)
-                outside.replace(with: 0, where: outside .< 0)
+                // Squared distance from the centre of mass to the box: per lane o = max(low − c,
+                // c − high), clamped at 0 as (o + |o|)/2 (exact; |o| clears the sign bit). Branch-free
+                // on purpose: the stdlib's generic pointwiseMax was not inlined (a call per node), and
+                // a masked `replace(with: 0, …)` or scalar `max` was compiled to a branch per lane,
+                // 20–30% of the walk in mispredictions. Unused lanes are 0 on both sides.
+                let below = low - node.centreOfMass, above = node.centreOfMass - high
+                let o = below.replacing(with: above, where: above .> below)
+                let magnitude = unsafeBitCast(unsafeBitCast(o, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF, to: SIMD4<Float>.self)
+                let outside = (o + magnitude) * 0.5
                 let distanceSquared = (outside * outside).sum()
                 // A cell holding a member of the group is never summarised, whatever θ: its centre of
                 // mass would include the member itself, a self-interaction that does not cancel.
@@ -337,8 +349,7 @@ public struct BarnesHutRepulsion: RepulsiveForces {
                 if node.sideSquared < thetaSquared * distanceSquared && !holdsMember {
                     list.append(node.centreOfMass, mass: Float(node.count))
                 } else {
-                    let needed = top + Int(node.childCount)
-                    if needed > stack.count { stack.append(contentsOf: repeatElement(0, count: needed - stack.count + 64)) }
+                    precondition(top + Int(node.childCount) <= InteractionList.stackCapacity)
                     for c in 0..<Int(node.childCount) {
                         stack[top] = node.firstChild + Int32(c)
                         top += 1
@@ -351,9 +362,8 @@ public struct BarnesHutRepulsion: RepulsiveForces {
     /// Σⱼ wⱼ²(y − yⱼ) and Σⱼ wⱼ from the tree's points to any position `y` (the tree's own points are
     /// not excluded): the repulsion a new point feels from a fixed map. The box of one point is the
     /// point, so its distance to a cell is |y − centre of mass|: the per-point criterion.
-    static func repulsion(at position: SIMD4<Float>, tree: Tree, thetaSquared: Float, list: InteractionList,
-                          stack: inout [Int32]) -> (SIMD4<Double>, Double) {
-        collect(box: position, position, tree: tree, thetaSquared: thetaSquared, list: list, stack: &stack)
+    static func repulsion(at position: SIMD4<Float>, tree: Tree, thetaSquared: Float, list: InteractionList) -> (SIMD4<Double>, Double) {
+        collect(box: position, position, tree: tree, thetaSquared: thetaSquared, list: list)
         return list.sum(at: position)
     }
 }

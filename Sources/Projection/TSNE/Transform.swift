@@ -172,13 +172,12 @@ struct Placement: TSNEObjective {
         let g = UncheckedSendable(gradient.baseAddress!)
         Threads.parallelFor(m, minimumChunk: 64) { range in
             let list = BarnesHutRepulsion.InteractionList()
-            var stack = [Int32](repeating: 0, count: 64)
             for i in range {
                 var yi = SIMD4<Double>()
                 for c in 0..<d { yi[c] = y.coordinates[i * d + c] }
                 // Repulsion from the reference, normalised per point.
                 let (force, z) = BarnesHutRepulsion.repulsion(at: SIMD4<Float>(yi), tree: objective.tree,
-                                                              thetaSquared: objective.thetaSquared, list: list, stack: &stack)
+                                                              thetaSquared: objective.thetaSquared, list: list)
                 var total = SIMD4<Double>()
                 for e in 0..<k {
                     let j = Int(objective.neighbours[i * k + e])
