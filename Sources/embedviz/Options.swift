@@ -39,6 +39,11 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
+    /// Prints "warning: …" to stderr unless `--quiet`.
+    func warn(_ message: String) {
+        if !quiet { FileHandle.standardError.write(Data("warning: \(message)\n".utf8)) }
+    }
+
     /// Writes the JSON summary if `--json` was given.
     func writeSummary<T: Encodable>(_ summary: T, stdoutCarriesData: Bool = false) throws {
         guard let json else { return }
@@ -114,6 +119,13 @@ struct OutputOptions: ParsableArguments {
         try MatrixWriter.write(map, to: output, format: format(inputFormat: inputFormat))
         if output != "-" { try JSONCoding.write(record, to: output + ".json") }
     }
+}
+
+/// The `--init` of `tsne` and `umap`: one of the start names in `named`, else the path of an N×d
+/// matrix of starting coordinates (read here).
+func parseInitialization<Start>(_ argument: String, named: [String: Start], given: (Matrix) -> Start) throws -> Start {
+    if let start = named[argument] { return start }
+    return given(try MatrixReader.read(argument))
 }
 
 extension ArrayFormat: ExpressibleByArgument {}

@@ -11,7 +11,7 @@ import Linalg
 public enum PCAFiles {
     public static let version = 1
 
-    struct Info: Codable {
+    struct Info: ModelArchive.Header {
         var kind: String
         var version: Int
         var solver: PCASolver?
@@ -21,7 +21,7 @@ public enum PCAFiles {
     public static func write(_ model: PCAModel, to path: String) throws {
         let info = Info(kind: "pca-model", version: version, solver: model.solver, whiten: model.whiten)
         try NPZ.write([
-            ("embedviz", .text(String(decoding: try JSONCoding.encoder(pretty: false).encode(info), as: UTF8.self))),
+            try ModelArchive.headerEntry(info),
             ("mean", .doubles(model.mean)),
             ("components", NamedArray(shape: [model.componentCount, model.dimension], .float32(model.components.storage))),
             ("explained_variance", .doubles(model.explainedVariance)),
@@ -35,7 +35,7 @@ public enum PCAFiles {
     public static func write(_ statistics: CovarianceAccumulator, to path: String) throws {
         let info = Info(kind: "pca-partial", version: version)
         try NPZ.write([
-            ("embedviz", .text(String(decoding: try JSONCoding.encoder(pretty: false).encode(info), as: UTF8.self))),
+            try ModelArchive.headerEntry(info),
             ("n_samples", .scalar(statistics.count)),
             ("mean", .doubles(statistics.mean)),
             ("cross_product", .doubles(statistics.symmetrised, shape: [statistics.dimension, statistics.dimension])),
@@ -48,20 +48,20 @@ public enum PCAFiles {
 
     /// Parses a model file's bytes (as `readModel` does a file's).
     public static func decodeModel(_ bytes: [UInt8], source path: String) throws -> PCAModel {
-        let arrays = try NPZ.decode(bytes, source: path)
-        let info = try header(arrays, path: path, kind: "pca-model")
-        let mean = try values(arrays, "mean", path: path)
+        let file = ModelArchive.Reader(try NPZ.decode(bytes, source: path), path: path, what: "the PCA file")
+        let info = try header(file, kind: "pca-model")
+        let mean = try file.values("mean")
         let d = mean.count
-        let componentsArray = try array(arrays, "components", path: path)
+        let componentsArray = try file.array("components")
         guard componentsArray.shape.count == 2, componentsArray.shape[1] == d, componentsArray.shape[0] >= 1 else {
             throw EmbedVizError.input("components have shape \(componentsArray.shape), expected (k, \(d))", at: path)
         }
         let k = componentsArray.shape[0]
-        let variance = try values(arrays, "explained_variance", path: path, count: k)
-        let ratio = try values(arrays, "explained_variance_ratio", path: path, count: k)
-        let singular = try values(arrays, "singular_values", path: path, count: k)
-        let total = try values(arrays, "total_variance", path: path, count: 1)[0]
-        let samples = try values(arrays, "n_samples", path: path, count: 1)[0]
+        let variance = try file.values("explained_variance", count: k)
+        let ratio = try file.values("explained_variance_ratio", count: k)
+        let singular = try file.values("singular_values", count: k)
+        let total = try file.scalar("total_variance")
+        let samples = try file.scalar("n_samples")
         let components = Matrix(rows: k, columns: d, storage: componentsArray.doubleValues.map { Float($0) })
         guard components.storage.allSatisfy(\.isFinite) else {
             throw EmbedVizError.input("components contain non-finite values", at: path)
@@ -72,11 +72,11 @@ public enum PCAFiles {
     }
 
     public static func readPartial(_ path: String) throws -> CovarianceAccumulator {
-        let arrays = try NPZ.read(path)
-        _ = try header(arrays, path: path, kind: "pca-partial")
-        let mean = try values(arrays, "mean", path: path)
-        let cross = try values(arrays, "cross_product", path: path, count: mean.count * mean.count)
-        let samples = try values(arrays, "n_samples", path: path, count: 1)[0]
+        let file = ModelArchive.Reader(try NPZ.read(path), path: path, what: "the PCA file")
+        _ = try header(file, kind: "pca-partial")
+        let mean = try file.values("mean")
+        let cross = try file.values("cross_product", count: mean.count * mean.count)
+        let samples = try file.scalar("n_samples")
         guard samples >= 0, samples == samples.rounded() else {
             throw EmbedVizError.input("n_samples must be a non-negative integer", at: path)
         }
@@ -87,34 +87,14 @@ public enum PCAFiles {
         }
     }
 
-    private static func header(_ arrays: [String: NamedArray], path: String, kind: String) throws -> Info {
-        guard let text = arrays["embedviz"]?.text,
-              let info = try? JSONCoding.decoder().decode(Info.self, from: Data(text.utf8)) else {
-            throw EmbedVizError.input("not an EmbedViz PCA file (no 'embedviz' header array)", at: path)
-        }
+    private static func header(_ file: ModelArchive.Reader, kind: String) throws -> Info {
+        let info = try file.header(Info.self, version: version, format: "PCA file")
         guard info.kind == kind else {
             let hint: EmbedVizError.Text = kind == "pca-model"
                 ? "a partial fit; combine partials with \(call: "CovarianceAccumulator.merge(_:)") first"
                 : "a fitted model; \(call: "CovarianceAccumulator.merge(_:)") takes the partial files written by \(call: "PCAFiles.write(_:CovarianceAccumulator,to:)")"
-            throw EmbedVizError.input("this is \(hint)", at: path)
-        }
-        guard info.version == version else {
-            throw EmbedVizError.input("PCA file format version \(info.version) is not supported (this version of EmbedViz reads \(version))", at: path)
+            throw EmbedVizError.input("this is \(hint)", at: file.path)
         }
         return info
-    }
-
-    private static func array(_ arrays: [String: NamedArray], _ name: String, path: String) throws -> NamedArray {
-        guard let a = arrays[name] else { throw EmbedVizError.input("the PCA file has no '\(name)' array", at: path) }
-        return a
-    }
-
-    private static func values(_ arrays: [String: NamedArray], _ name: String, path: String, count: Int? = nil) throws -> [Double] {
-        let v = try array(arrays, name, path: path).doubleValues
-        if let count, v.count != count {
-            throw EmbedVizError.input("'\(name)' has \(v.count) values, expected \(count)", at: path)
-        }
-        guard v.allSatisfy(\.isFinite) else { throw EmbedVizError.input("'\(name)' contains non-finite values", at: path) }
-        return v
     }
 }

@@ -202,10 +202,10 @@ struct PCACommand: ParsableCommand {
                                           at: reader.displayName)
             }
             try streamTransform(reader, to: output, columns: fitted.componentCount, chunkRows: chunkRows, common: common,
-                                fitted.transform) { path in
+                                start: start, fitted.transform) { path, seconds in
                 ("projected \(reader.rowsRead) rows onto \(fitted.componentCount) components",
                  TransformSummary(model: model, input: input.input, output: path, rows: reader.rowsRead,
-                                  columns: fitted.componentCount, seconds: Date().timeIntervalSince(start)))
+                                  columns: fitted.componentCount, seconds: seconds))
             }
         }
     }

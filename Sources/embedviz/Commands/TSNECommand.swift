@@ -101,17 +101,13 @@ struct TSNEFit: ParsableCommand {
         common.apply()
         let reader = try input.reader()
         let x = try reader.readAll()
-        let initialization: TSNEInitialization
-        switch self.`init` {
-        case "pca": initialization = .pca
-        case "random": initialization = .random
-        default: initialization = .given(try MatrixReader.read(self.`init`))
-        }
+        let initialization = try parseInitialization(self.`init`, named: ["pca": TSNEInitialization.pca, "random": .random],
+                                                     given: TSNEInitialization.given)
         let toStdout = output.output == "-"
         let line = ProgressLine(quiet: common.quiet)
         let result = try TSNE(try parameters()).fit(x, initialization: initialization) { p in
             if let neighbours = p.neighbours {
-                showNeighbourProgress(neighbours, label: "t-SNE affinities", elapsed: p.elapsed, on: line, quiet: common.quiet)
+                showNeighbourProgress(neighbours, label: "t-SNE affinities", elapsed: p.elapsed, on: line, common: common)
                 return
             }
             let kl = p.kl.map { String(format: "  KL %.4f", $0) } ?? ""
@@ -190,12 +186,9 @@ struct TSNETransformCommand: ParsableCommand {
                                             referenceEmbedding: try MatrixReader.read(reference), parameters: parameters)
         let reader = try input.reader()
         let map = transformer.referenceEmbedding
-        let start = Date()
         try streamTransform(reader, to: output, columns: map.columns, chunkRows: chunkRows, common: common,
-                            transformer.transform) { path in
-            let seconds = Date().timeIntervalSince(start)
+                            neighbours: transformer.neighbourIndex, transformer.transform) { path, seconds in
             let neighbours = transformer.neighbourIndex.report
-            if let warning = neighbours.warning, !common.quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             return (String(format: "placed %d points into the %d-point map in %.1f s; %@", reader.rowsRead, map.rows, seconds,
                            neighbours.summary),
                     Summary(reference: reference, referenceInput: referenceInput, referencePoints: map.rows,

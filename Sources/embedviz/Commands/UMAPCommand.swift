@@ -82,18 +82,14 @@ struct UMAPFit: ParsableCommand {
         try parameters().validate()  // here, not in validate(): its errors then name the flags (ErrorBoundary)
         let reader = try input.reader()
         let x = try reader.readAll()
-        let initialization: UMAPInitialization
-        switch self.`init` {
-        case "spectral": initialization = .spectral
-        case "pca": initialization = .pca
-        case "random": initialization = .random
-        default: initialization = .given(try MatrixReader.read(self.`init`))
-        }
+        let initialization = try parseInitialization(self.`init`, named: ["spectral": UMAPInitialization.spectral, "pca": .pca,
+                                                                          "random": .random],
+                                                     given: UMAPInitialization.given)
         let toStdout = output.output == "-"
         let line = ProgressLine(quiet: common.quiet)
         let result = try UMAP(parameters()).fit(x, initialization: initialization) { p in
             if let neighbours = p.neighbours {
-                showNeighbourProgress(neighbours, label: "UMAP neighbours", elapsed: p.elapsed, on: line, quiet: common.quiet)
+                showNeighbourProgress(neighbours, label: "UMAP neighbours", elapsed: p.elapsed, on: line, common: common)
                 return
             }
             guard p.phase == .optimisation else {
@@ -104,7 +100,7 @@ struct UMAPFit: ParsableCommand {
         }
         line.finish()
         let r = result.record
-        if let fallback = r.initializationFallback, !common.quiet { FileHandle.standardError.write(Data("warning: \(fallback)\n".utf8)) }
+        if let fallback = r.initializationFallback { common.warn(fallback) }
         try output.write(map: result.embedding, record: r, inputFormat: reader.format)
         if let model { try UMAPFiles.write(result.model, to: model) }
         common.say(String(format: "UMAP of %d×%d → %dD: %d epochs, %d graph edges, %@ start, a %.4f b %.4f, in %.1f s (neighbours %.1f s, graph %.1f s, start %.1f s, optimisation %.1f s); %@",
@@ -174,12 +170,9 @@ struct UMAPTransformCommand: ParsableCommand {
         // The epoch rule is umap-learn's for one batch: apply it to the whole input when its length is known.
         transformer.parameters.epochs = epochs ?? reader.rows.map { transformer.epochs(count: $0) }
         let map = transformer.model.embedding
-        let start = Date()
         try streamTransform(reader, to: output, columns: map.columns, chunkRows: chunkRows, common: common,
-                            transformer.transform) { path in
-            let seconds = Date().timeIntervalSince(start)
+                            neighbours: transformer.neighbourIndex, transformer.transform) { path, seconds in
             let neighbours = transformer.neighbourIndex.report
-            if let warning = neighbours.warning, !common.quiet { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             return (String(format: "placed %d points into the %d-point UMAP map in %.1f s; %@", reader.rowsRead, map.rows, seconds,
                            neighbours.summary),
                     Summary(model: model, referencePoints: map.rows, input: input.input, output: path, rows: reader.rowsRead,
