@@ -36,6 +36,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         // ARPACK-NG: the sparse symmetric eigensolver (SciPy's eigsh) behind UMAP's spectral initialisation.
@@ -49,7 +50,7 @@ let package = Package(
         .target(
             name: "Linalg", dependencies: ["COpenBLAS", "CSupport"], swiftSettings: optimised,
             linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "Datasets", dependencies: ["Linalg", "CZlib", "CPNG"], swiftSettings: optimised),
+        .target(name: "Datasets", dependencies: ["Linalg", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: optimised),
         .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
         .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW", "CHNSW", "CARPACK"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),
@@ -76,7 +77,7 @@ let package = Package(
         // readers, comparisons), as swift-numerics' `_TestSupport`. Not a product.
         .target(name: "TestSupport", dependencies: ["Linalg", "Datasets", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport", "CTurboJPEG"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),

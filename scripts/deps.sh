@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what EmbedViz builds and runs with, and only what is missing:
-#   C libraries (Debian packages): OpenBLAS + LAPACKE, zlib, cairo (+ fonts), FFTW (single precision), libpng (image files),
+#   C libraries (Debian packages): OpenBLAS + LAPACKE, zlib, cairo (+ fonts), FFTW (single precision), libpng and libjpeg-turbo (image files),
 #   hnswlib (header-only C++, approximate nearest neighbours); ARPACK-NG (sparse eigensolver, UMAP's spectral init);
 #   Chromium (headless, to check the HTML explorer in a real browser in the tests);
 #   Python 3 with NumPy (for the MNIST data step and the fixture checks in the tests).
 # Uses sudo when not root. Safe to run repeatedly: when everything is present it only checks.
 set -euo pipefail
 
-modules=(openblas lapacke zlib cairo fftw3f libpng arpack)
-packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libpng-dev libfftw3-dev libhnswlib-dev libarpack2-dev fonts-dejavu-core chromium)
+modules=(openblas lapacke zlib cairo fftw3f libpng libturbojpeg arpack)
+packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev libcairo2-dev libpng-dev libturbojpeg0-dev libfftw3-dev libhnswlib-dev libarpack2-dev fonts-dejavu-core chromium)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

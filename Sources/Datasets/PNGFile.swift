@@ -30,24 +30,6 @@ public enum PNGFile {
         return (pixels, height, width)
     }
 
-    /// One image per path, all of the same size (relative paths from `directory`).
-    /// - Throws: `EmbedVizError.input` naming the first file that fails or differs in size.
-    public static func readAll(_ paths: [String], relativeTo directory: String) throws(EmbedVizError) -> LabeledImages {
-        var pixels: [UInt8] = []
-        var size: (Int, Int)?
-        for path in paths {
-            let full = path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
-            let image = try readGrey(full)
-            if let size, size != (image.height, image.width) {
-                throw EmbedVizError.input("the image is \(image.width)×\(image.height), the first was \(size.1)×\(size.0); all images of a set need one size",
-                                          at: full)
-            }
-            size = (image.height, image.width)
-            pixels += image.pixels
-        }
-        return LabeledImages(images: pixels, labels: Array(repeating: 0, count: paths.count), height: size?.0 ?? 0, width: size?.1 ?? 0)
-    }
-
     static func message(_ image: inout png_image) -> String {
         withUnsafeBytes(of: &image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }

@@ -16,8 +16,8 @@ public struct EmbeddingSetSource: Sendable {
     public var outlierColumn: String?
     /// Images: an N×H×W or N×H×W×3 NPY, or an IDX file.
     public var images: String?
-    /// A metadata column of PNG file paths (relative to the metadata file's directory), one per row,
-    /// all of one size: decoded by libpng.
+    /// A metadata column of PNG or JPEG file paths (relative to the metadata file's directory), one per row,
+    /// all of one size: decoded by libpng or libjpeg-turbo (`ImageFiles`).
     public var imageColumn: String?
     /// In-distribution embeddings (M×D).
     public var reference: String?
@@ -79,7 +79,7 @@ public struct EmbeddingSetSource: Sendable {
         if let imageColumn {
             guard imageSet == nil else { throw EmbedVizError.input("give images as a file or as a metadata column, not both", at: imageColumn) }
             let paths = try column(imageColumn, defaults: [])!.values
-            imageSet = try PNGFile.readAll(paths, relativeTo: ((metadata ?? ".") as NSString).deletingLastPathComponent)
+            imageSet = try ImageFiles.readAll(paths, relativeTo: ((metadata ?? ".") as NSString).deletingLastPathComponent)
         }
         if let imageSet, imageSet.count != n {
             throw EmbedVizError.input("there are \(imageSet.count) images for \(n) embeddings", at: images ?? imageColumn!)

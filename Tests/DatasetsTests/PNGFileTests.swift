@@ -16,8 +16,8 @@ import Testing
         write(pngFile(grey.flatMap { [$0, $0, $0] }, width: 3, height: 2, channels: 3), d + "/rgb.png")
         #expect(try PNGFile.readGrey(d + "/rgb.png").pixels == grey)
         write(pngFile([1, 2], width: 1, height: 2, channels: 1), d + "/other.png")
-        #expect(throws: EmbedVizError.self) { _ = try PNGFile.readAll(["g.png", "other.png"], relativeTo: d) }
-        let both = try PNGFile.readAll(["g.png", d + "/rgb.png"], relativeTo: d)
+        #expect(throws: EmbedVizError.self) { _ = try ImageFiles.readAll(["g.png", "other.png"], relativeTo: d) }
+        let both = try ImageFiles.readAll(["g.png", d + "/rgb.png"], relativeTo: d)
         #expect(both.count == 2 && both.images == grey + grey)
         write(Array("no png".utf8), d + "/bad.png")
         #expect(throws: EmbedVizError.self) { _ = try PNGFile.readGrey(d + "/bad.png") }

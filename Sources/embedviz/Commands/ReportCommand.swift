@@ -44,7 +44,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Images of the N points: an N×H×W or N×H×W×3 NPY (uint8, or float in 0…1 or 0…255), or an IDX file. RGB is drawn in grey.",
                                valueName: "path"))
     var images: String?
-    @Option(help: ArgumentHelp("A metadata column of PNG file paths (relative to the metadata file), one image per row, all of one size (decoded by libpng, drawn in grey).",
+    @Option(help: ArgumentHelp("A metadata column of PNG or JPEG file paths (relative to the metadata file), one image per row, all of one size (decoded by libpng or libjpeg-turbo, drawn in grey).",
                                valueName: "name"))
     var imageColumn: String?
     @Option(help: ArgumentHelp("In-distribution embeddings (M×D, e.g. of training inputs) for the reference detectors.", valueName: "path"))
