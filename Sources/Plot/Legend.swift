@@ -12,6 +12,8 @@ public struct Legend: Sendable {
         case line(RGB, dashed: Bool, dot: Bool)
         /// A filled square (a bar series).
         case swatch(RGB)
+        /// No marker (a note in the list, e.g. how many classes are not listed).
+        case none
     }
 
     /// One row of the legend.
@@ -142,6 +144,8 @@ public struct Legend: Sendable {
             if dot { canvas.disc(x: x, y: y, radius: 2.8, color) }
         case .swatch(let color):
             canvas.fill(Rect(x: x - 5, y: y - 5, width: 10, height: 10), color, alpha: 0.85)
+        case .none:
+            break
         }
     }
 }

@@ -37,11 +37,30 @@ struct PointClasses: Sendable {
 
     var highlightedCount: Int { highlight?.reduce(0) { $0 + ($1 ? 1 : 0) } ?? 0 }
 
-    /// One entry per class that has points, "name (count)", then the highlighted points.
+    /// At most this many classes are listed in a legend (two columns of a chart's height): beyond
+    /// it a legend stops explaining and only widens the figure.
+    static let legendClasses = 40
+
+    /// One entry per class that has points, "name (count)", then the highlighted points. With more
+    /// than `legendClasses` classes, the `legendClasses − 1` largest (ties: the lower label), in label
+    /// order, and a last line saying how many classes and points are not listed.
     func legend(title: String?) -> Legend {
         var entries: [Legend.Entry] = []
-        for (label, count) in counts.enumerated() where count > 0 {
-            entries.append(Legend.Entry(names[label], detail: "(\(formatCount(count)))", marker: .dot(colors[label])))
+        let counts = self.counts
+        var listed = counts.indices.filter { counts[$0] > 0 }
+        var unlisted: (classes: Int, points: Int) = (0, 0)
+        if listed.count > Self.legendClasses {
+            let kept = Set(listed.sorted { (counts[$0], -$0) > (counts[$1], -$1) }.prefix(Self.legendClasses - 1))
+            let rest = listed.filter { !kept.contains($0) }
+            unlisted = (rest.count, rest.reduce(0) { $0 + counts[$1] })
+            listed = listed.filter(kept.contains)
+        }
+        for label in listed {
+            entries.append(Legend.Entry(names[label], detail: "(\(formatCount(counts[label])))", marker: .dot(colors[label])))
+        }
+        if unlisted.classes > 0 {
+            entries.append(Legend.Entry("\(formatCount(unlisted.classes)) more classes", detail: "(\(formatCount(unlisted.points)))",
+                                        marker: .none))
         }
         if highlightedCount > 0 {
             entries.append(Legend.Entry(highlightName, detail: "(\(formatCount(highlightedCount)))",

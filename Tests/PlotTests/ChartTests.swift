@@ -75,6 +75,32 @@ import Testing
         #expect(Palette.classColors(for: (0..<12).map(String.init))[10] == Palette.tab20[1])
     }
 
+    /// Reference values from Python's colorsys (standard library), computed once:
+    /// `[round(255 * x) for x in colorsys.hls_to_rgb(((c * 137.508) % 360) / 360, l, s)]` with
+    /// l = [0.42, 0.58, 0.30][c % 3], s = [0.75, 0.55][(c // 3) % 2].
+    @Test("more than 20 classes: golden-angle HSL colours (as the explorer draws them), all distinct")
+    func manyClassColors() {
+        func bytes(_ c: RGB) -> [Int] { [c.red, c.green, c.blue].map { Int(($0 * 255).rounded()) } }
+        let reference: [Int: [Int]] = [0: [187, 27, 27], 1: [68, 228, 114], 2: [86, 19, 134], 3: [166, 151, 48],
+                                       7: [74, 68, 228], 119: [34, 119, 95]]
+        let colors = Palette.classColors(for: (0..<120).map { "class \($0)" })
+        for (c, rgb) in reference { #expect(bytes(colors[c]) == rgb, "class \(c)") }
+        #expect(Set(colors.map(bytes)).count == 120)
+        #expect(Palette.classColors(for: (0..<21).map(String.init) + ["noise"]).last == Palette.outlier)
+    }
+
+    @Test("a legend of 120 classes lists the 39 largest in label order and says how many are left")
+    func manyClassLegend() {
+        // Class c has c + 1 points: the 39 largest are 81…119.
+        let labels = (0..<120).flatMap { Array(repeating: $0, count: $0 + 1) }
+        let points = Matrix(rows: labels.count, columns: 2) { i, j in Float((i * (j + 3)) % 101) }
+        let legend = ScatterChart(points: points, labels: labels, classNames: (0..<120).map { "c\($0)" }).legend
+        #expect(legend.entries.count == 40)
+        #expect(legend.entries.prefix(39).map(\.label) == (81..<120).map { "c\($0)" })
+        let rest = (0..<81).reduce(0) { $0 + $1 + 1 }  // 3,321 points in the 81 unlisted classes
+        #expect(legend.entries.last?.label == "81 more classes" && legend.entries.last?.detail == "(3,321)" && rest == 3321)
+    }
+
     @Test("ticks are nice numbers inside the limits with tidy labels")
     func ticks() {
         let axis = Axis(lower: -47.3, upper: 52.1, count: 5)
