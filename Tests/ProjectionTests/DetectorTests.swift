@@ -141,4 +141,16 @@ import Testing
         let unmeasured = try OutlierDetector.evaluate(OutlierDetector.available(for: plain), on: plain, isNoise: nil)
         #expect(unmeasured.allSatisfy { $0.quality == nil } && OutlierDetector.lead(unmeasured) == nil)
     }
+
+    @Test("the within-set detectors share one search (for the largest k): scores equal those of a search per detector")
+    func sharedWithinSetSearch() throws {
+        var generator = SeededGenerator(seed: 5)
+        let x = Matrix(rows: 300, columns: 6) { _, _ in Float(generator.normal()) }
+        let inputs = DetectorInputs(features: x)
+        let detectors: [OutlierDetector] = [.knnDistanceWithinSet(k: 5), .localOutlierFactor(k: 12)]
+        let shared = try OutlierDetector.evaluate(detectors, on: inputs, isNoise: nil)
+        for (detector, result) in zip(detectors, shared) {
+            #expect(result.scores == (try detector.scores(inputs)), "\(detector.name)")  // no lists given: its own search
+        }
+    }
 }

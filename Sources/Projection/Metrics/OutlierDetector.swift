@@ -122,10 +122,21 @@ public enum OutlierDetector: Sendable, Hashable, Codable {
         return detectors
     }
 
+    /// The k of the within-set neighbour lists this detector reads (nil: it reads none).
+    var withinSetNeighbours: Int? {
+        switch self {
+        case .knnDistanceWithinSet(let k), .localOutlierFactor(let k): k
+        default: nil
+        }
+    }
+
     /// One score per point, higher = more anomalous.
+    /// - Parameter withinSet: the set's own neighbour lists (`withinSet(_:k:_:)`) for a k at least the
+    ///   detector's, when the caller has them (`evaluate` finds them once for all detectors: at a
+    ///   million rows one search is minutes); found here otherwise.
     /// - Throws: `EmbedVizError.input` when the inputs lack what the detector needs, or as the
     ///   underlying score does.
-    public func scores(_ inputs: DetectorInputs) throws(EmbedVizError) -> [Double] {
+    public func scores(_ inputs: DetectorInputs, withinSet lists: NearestNeighbours? = nil) throws(EmbedVizError) -> [Double] {
         let x = inputs.features
         func reference() throws(EmbedVizError) -> Matrix {
             guard let r = inputs.reference else { throw EmbedVizError.input("\(name) needs \(parameter: "reference", of: "DetectorInputs") embeddings") }
@@ -140,9 +151,9 @@ public enum OutlierDetector: Sendable, Hashable, Codable {
             let index = try NeighbourIndex(reference: try reference(), search: inputs.search)
             return KNNDistanceScore.scores(Self.metricDistances(try index.neighbours(of: x, k: k), inputs.search.metric))
         case .knnDistanceWithinSet(let k):
-            return KNNDistanceScore.scores(try Self.withinSet(x, k: k, inputs.search))
+            return KNNDistanceScore.scores(try Self.withinSet(x, k: k, inputs.search, from: lists))
         case .localOutlierFactor(let k):
-            return LocalOutlierFactor.scores(try Self.withinSet(x, k: k, inputs.search))
+            return LocalOutlierFactor.scores(try Self.withinSet(x, k: k, inputs.search, from: lists))
         case .deepKNN(let k):
             return try DeepKNNScore.scores(x, reference: try reference(), k: k, search: inputs.search)
         case .mahalanobisClassConditional:
@@ -166,6 +177,12 @@ public enum OutlierDetector: Sendable, Hashable, Codable {
         metricDistances(try NearestNeighbours.find(x, k: k, search: search).0, search.metric)
     }
 
+    /// The same, as the first k of `lists` (already `withinSet`'s lists, for a k at least this one) when given.
+    static func withinSet(_ x: Matrix, k: Int, _ search: NeighbourSearch, from lists: NearestNeighbours?) throws(EmbedVizError) -> NearestNeighbours {
+        if let lists, lists.k >= k { return lists.prefix(k) }
+        return try withinSet(x, k: k, search)
+    }
+
     static func metricDistances(_ lists: NearestNeighbours, _ metric: NeighbourSearch.Metric) -> NearestNeighbours {
         guard metric == .cosine else { return lists }
         var squared = lists
@@ -184,13 +201,17 @@ public struct DetectorResult: Sendable {
 
 extension OutlierDetector {
     /// Scores every detector on `inputs` and evaluates each against `isNoise` (precision/recall at
-    /// n = the number of true outliers, AUROC, FPR95): the one evaluation all detectors share.
+    /// n = the number of true outliers, AUROC, FPR95): the one evaluation all detectors share. The
+    /// within-set detectors share one neighbour search, for the largest k among them (each reads
+    /// its first k: exact lists are sorted, so they are the lists a search for k would give).
     public static func evaluate(_ detectors: [OutlierDetector], on inputs: DetectorInputs,
                                 isNoise: [Bool]?) throws(EmbedVizError) -> [DetectorResult] {
         let outliers = isNoise?.filter { $0 }.count ?? 0
+        var withinSet: NearestNeighbours?
+        if let k = detectors.compactMap(\.withinSetNeighbours).max() { withinSet = try Self.withinSet(inputs.features, k: k, inputs.search) }
         var results: [DetectorResult] = []
         for detector in detectors {
-            let scores = try detector.scores(inputs)
+            let scores = try detector.scores(inputs, withinSet: withinSet)
             var quality: OutlierDetectionQuality?
             if let isNoise, outliers > 0, outliers < isNoise.count {
                 quality = try OutlierDetectionQuality.evaluate(scores: scores, isNoise: isNoise)
