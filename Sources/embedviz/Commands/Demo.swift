@@ -52,7 +52,7 @@ struct Demo: ParsableCommand {
     }
 }
 
-/// Prints a study's events: each stage's start and end, training and t-SNE progress (with ETA).
+/// Prints a study's events: each stage's start and end, training, t-SNE and UMAP progress (with ETA).
 func studyProgress(_ line: ProgressLine, _ common: CommonOptions) -> (StudyEvent) -> Void {
     { event in
         switch event {
@@ -73,6 +73,9 @@ func studyProgress(_ line: ProgressLine, _ common: CommonOptions) -> (StudyEvent
         case .tsneProgress(let p, _):
             line.update("  t-SNE \(p.phase.rawValue) \(p.done)/\(p.total)" + (p.kl.map { String(format: "  KL %.4f", $0) } ?? "")
                         + "  ETA " + formatDuration(p.etaSeconds))
+        case .umapProgress(let p, _):
+            line.update(p.phase == .optimisation ? "  UMAP epoch \(p.done)/\(p.total)  ETA " + formatDuration(p.etaSeconds)
+                        : "  UMAP \(p.phase.rawValue)" + (p.neighbours.map { ": " + neighbourProgressText($0) } ?? ""))
         }
     }
 }
