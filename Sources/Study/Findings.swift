@@ -110,9 +110,9 @@ enum Findings {
         let p = r.parameters
         let rule = UMAPParameters.defaultEpochs(points: r.points)
         let epochs = r.epochs == rule ? "\(r.epochs) epochs (umap-learn's rule for \(count(r.points)) points)"
-            : "\(r.epochs) epochs, \(r.epochs < rule ? "fewer" : "more") than the \(rule) of umap-learn's rule for \(count(r.points)) points"
+            : "\(r.epochs) epochs (\(r.epochs < rule ? "fewer" : "more") than the \(rule) of umap-learn's rule for \(count(r.points)) points)"
         let start = r.initializationFallback.map { "\(r.initialization) initialisation (\($0))" } ?? "\(r.initialization) initialisation"
-        var text = String(format: "A fuzzy graph of each point's %d nearest neighbours, the point itself counted as in umap-learn's n_neighbors (%@), %@ directed edges of which %@ are optimised; the curve 1/(1 + a·d^2b) fitted to min_dist %g and spread %g (a = %.3f, b = %.3f); %@; %@ of SGD, learning rate %g decayed linearly, %d negative samples per positive, seed %llu.",
+        var text = String(format: "A fuzzy graph of each point's %d nearest neighbours (the point itself counted, as in umap-learn's n_neighbors; %@), %@ directed edges of which %@ are optimised; the curve 1/(1 + a·d^2b) fitted to min_dist %g and spread %g (a = %.3f, b = %.3f); %@; SGD for %@, learning rate %g decayed linearly, %d negative samples per positive, seed %llu.",
                               p.neighbours, r.neighbourSearch.summary, count(r.graphEdges), count(r.graphEdgesOptimised), p.minDist, p.spread,
                               r.a, r.b, start, epochs, p.learningRate, p.negativeSampleRate, p.seed)
         if let crossEntropy = r.crossEntropy { text += String(format: " Final fuzzy-set cross-entropy %.1f.", crossEntropy) }

@@ -35,7 +35,7 @@ import Testing
         }
 
         let report = try String(contentsOfFile: d + "/demo/report.html", encoding: .utf8)
-        #expect(report.contains("quick version") && report.contains("200 epochs, fewer than the 500 of umap-learn's rule"))
+        #expect(report.contains("quick version") && report.contains("200 epochs (fewer than the 500 of umap-learn's rule"))
         let embedded = report.components(separatedBy: "data:image/png;base64,").count - 1
         #expect(embedded >= 10, "only \(embedded) figures embedded in the report")
         let figures = listing(d + "/demo/figures").filter { $0.hasSuffix(".png") }

@@ -108,7 +108,7 @@ import Testing
         #expect(results.explorers.first?.label == "t-SNE and UMAP 2-D")
         try ReportWriter().write(results)
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
-        #expect(html.contains("id=\"umap\">UMAP</h2>") && html.contains("100 epochs, fewer than the 500 of umap-learn's rule"))
+        #expect(html.contains("id=\"umap\">UMAP</h2>") && html.contains("100 epochs (fewer than the 500 of umap-learn's rule"))
         #expect(html.contains("Against t-SNE's 2-D map of the same points") && html.contains("UMAP 2-D") && html.contains("UMAP seed"))
 
         // Without UMAP: none of it, and the t-SNE map is the same.
