@@ -3,7 +3,7 @@ import Foundation
 import Linalg
 import Projection
 
-/// The study on anyone's embeddings (`embedviz report`): project (PCA, t-SNE 2-D and 3-D), measure
+/// The study on anyone's embeddings (`embedviz report`): project (PCA, t-SNE 2-D and 3-D, UMAP 2-D), measure
 /// (map quality, every outlier detector the set allows), test t-SNE's stability, draw, write the
 /// explorers and the report. The tutorial (`TutorialStudy`) is train + embed + these same stages.
 ///
@@ -18,7 +18,9 @@ public struct EmbeddingStudy: Sendable {
         public var tsne = TSNEParameters()
         /// nil: no 3-D t-SNE.
         public var tsne3D: TSNEParameters?
-        /// How outlier detectors and t-SNE find neighbours (metric, exact or approximate).
+        /// The 2-D UMAP (after the t-SNE maps, from its own seed); nil: no UMAP.
+        public var umap: UMAPParameters? = UMAPParameters()
+        /// How outlier detectors find neighbours (metric, exact or approximate); t-SNE and UMAP take its metric.
         public var search = NeighbourSearch()
         /// Neighbourhood preservation on at most this many points.
         public var preservationSampleLimit = 5_000
@@ -59,10 +61,12 @@ public struct EmbeddingStudy: Sendable {
         var tsne = options.tsne, tsne3D = options.tsne3D
         tsne.neighbourSearch.metric = options.search.metric
         tsne3D?.neighbourSearch.metric = options.search.metric
+        var umap = options.umap
+        umap?.neighbourSearch.metric = options.search.metric
         var measurement = MeasurementStage(terms: options.terms)
         measurement.search = options.search
         measurement.preservationSampleLimit = options.preservationSampleLimit
-        let analysed = try Self.analyse(set, projection: ProjectionStage(output: options.output, tsne: tsne, tsne3D: tsne3D),
+        let analysed = try Self.analyse(set, projection: ProjectionStage(output: options.output, tsne: tsne, tsne3D: tsne3D, umap: umap),
                                         measurement: measurement, runner: runner)
         let stability = options.stabilitySampleSize > 0 && set.features.rows > options.stabilitySampleSize / 2
             ? try StabilityStage(sampleSize: options.stabilitySampleSize).run(set, runner: runner) : nil

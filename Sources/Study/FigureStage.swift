@@ -116,6 +116,13 @@ public struct FigureStage: Sendable {
                                               title: "t-SNE of the embeddings in 3-D, four viewpoints"),
                  "t-SNE in three dimensions from four viewpoints.", vector: Vector.none)
         }
+        if let u = maps.umap2D {
+            let r = u.record
+            emit("umap-2d", Figure(scatter(u.embedding, main, title: "UMAP of the embeddings (\(main.name))",
+                                           subtitle: String(format: "%d neighbours, min_dist %g, %d epochs, %@ start", r.parameters.neighbours,
+                                                            r.parameters.minDist, r.epochs, r.initialization))),
+                 "UMAP (2-D) of the embeddings, \(colouring)\(ringed).", points: true)
+        }
         let short = main.shortName
         var panels = [scatter(maps.pca2D, main, title: "PCA — \(short)", subtitle: ratios(maps.pca, 2)),
                       scatter(maps.tsne2D.embedding, main, title: "t-SNE — \(short)",

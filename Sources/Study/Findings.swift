@@ -102,6 +102,60 @@ enum Findings {
         }
     }
 
+    // MARK: - UMAP
+
+    /// How the UMAP map was made, from its run record: the graph, the curve, the start, the epochs
+    /// (and whether they follow umap-learn's rule for this size), and whether the map is reproducible.
+    static func umapMethod(_ r: UMAPRecord) -> String {
+        let p = r.parameters
+        let rule = UMAPParameters.defaultEpochs(points: r.points)
+        let epochs = r.epochs == rule ? "\(r.epochs) epochs (umap-learn's rule for \(count(r.points)) points)"
+            : "\(r.epochs) epochs (\(r.epochs < rule ? "fewer" : "more") than the \(rule) of umap-learn's rule for \(count(r.points)) points)"
+        let start = r.initializationFallback.map { "\(r.initialization) initialisation (\($0))" } ?? "\(r.initialization) initialisation"
+        var text = String(format: "A fuzzy graph of each point's %d nearest neighbours (the point itself counted, as in umap-learn's n_neighbors; %@), %@ directed edges of which %@ are optimised; the curve 1/(1 + a·d^2b) fitted to min_dist %g and spread %g (a = %.3f, b = %.3f); %@; SGD for %@, learning rate %g decayed linearly, %d negative samples per positive, seed %llu.",
+                              p.neighbours, r.neighbourSearch.summary, count(r.graphEdges), count(r.graphEdgesOptimised), p.minDist, p.spread,
+                              r.a, r.b, start, epochs, p.learningRate, p.negativeSampleRate, p.seed)
+        if let crossEntropy = r.crossEntropy { text += String(format: " Final fuzzy-set cross-entropy %.1f.", crossEntropy) }
+        text += r.deterministic ? " The same input, parameters and seed give the same map for any number of threads."
+            : " The neighbour lists came from an HNSW graph built in parallel: another run can give another map."
+        return text
+    }
+
+    /// UMAP's 2-D map against t-SNE's, by the measures both got on the same points: trustworthiness
+    /// (differences within `umapTolerance` count as equal), and with labels the 10-NN accuracy and
+    /// DBSCAN's agreement with the classes; and what each took.
+    static func umapVersusTSNE(_ m: StudyMeasurements, umapSeconds: Double, tsneSeconds: Double) -> String? {
+        guard let u = m.maps.first(where: { $0.name == "UMAP 2-D" }), let t = m.maps.first(where: { $0.name == "t-SNE 2-D" }) else {
+            return nil
+        }
+        func side(_ a: Double, _ b: Double, tolerance: Double, higher: String, lower: String, equal: String) -> String {
+            abs(a - b) <= tolerance ? equal : a > b ? higher : lower
+        }
+        var parts = [String(format: "trustworthiness %.4f vs %.4f (%@)", u.preservation.trustworthiness, t.preservation.trustworthiness,
+                            side(u.preservation.trustworthiness, t.preservation.trustworthiness, tolerance: umapTolerance,
+                                 higher: "UMAP keeps the embeddings' neighbourhoods better", lower: "t-SNE keeps the embeddings' neighbourhoods better",
+                                 equal: "both keep the neighbourhoods about equally"))]
+        if !u.knnAccuracy.isNaN && !t.knnAccuracy.isNaN {
+            parts.append(String(format: "10-NN accuracy %.4f vs %.4f (%@)", u.knnAccuracy, t.knnAccuracy,
+                                side(u.knnAccuracy, t.knnAccuracy, tolerance: umapTolerance, higher: "the classes read off UMAP's map better",
+                                     lower: "the classes read off t-SNE's map better", equal: "the classes read off both about equally")))
+        }
+        if !u.adjustedRandIndex.isNaN && !t.adjustedRandIndex.isNaN {
+            parts.append(String(format: "DBSCAN finds %d clusters vs %d, matching the classes with an adjusted Rand index of %.3f vs %.3f (%@)",
+                                u.clusters, t.clusters, u.adjustedRandIndex, t.adjustedRandIndex,
+                                side(u.adjustedRandIndex, t.adjustedRandIndex, tolerance: 0.05, higher: "UMAP's groups are the more separated",
+                                     lower: "t-SNE's groups are the more separated", equal: "about as well separated")))
+        }
+        let time = side(umapSeconds, tsneSeconds, tolerance: 0.1 * max(umapSeconds, tsneSeconds),
+                        higher: "UMAP was the slower", lower: "UMAP was the faster", equal: "about the same time")
+        return "Against t-SNE's 2-D map of the same points, measured the same way (UMAP first): " + parts.joined(separator: "; ")
+            + String(format: ". UMAP took %.1f s, t-SNE %.1f s (%@).", umapSeconds, tsneSeconds, time)
+    }
+
+    /// Differences in trustworthiness and 10-NN accuracy up to this count as equal (issue 18 holds
+    /// UMAP to umap-learn within it).
+    static let umapTolerance = 0.005
+
     // MARK: - Control
 
     /// How a control set's map compares with the studied set's, in the first map both have

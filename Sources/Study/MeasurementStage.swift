@@ -68,7 +68,7 @@ public struct StudyMeasurements: Sendable, Codable {
 }
 
 /// Outlier detection against the set's known outliers, and the quality of its maps (PCA 2-D,
-/// t-SNE 2-D and 3-D), measured on the embeddings, not on a picture of them.
+/// t-SNE 2-D and 3-D, UMAP 2-D), measured on the embeddings, not on a picture of them.
 public struct MeasurementStage: Sendable {
     /// Neighbours for the kNN-distance scores and the map measures.
     public var k = 10
@@ -157,7 +157,7 @@ public struct MeasurementStage: Sendable {
         let sample = min(preservationSampleLimit, features.rows)
         var maps: [StudyMeasurements.Map] = []
         for (name, map) in [("PCA 2-D", projections.pca2D), ("t-SNE 2-D", projections.tsne2D.embedding)] +
-            (projections.tsne3D.map { [("t-SNE 3-D", $0.embedding)] } ?? []) {
+            (projections.tsne3D.map { [("t-SNE 3-D", $0.embedding)] } ?? []) + (projections.umap2D.map { [("UMAP 2-D", $0.embedding)] } ?? []) {
             let quality = try ProjectionQuality.measure(input: features, projection: map, labels: set.hasLabels ? meta.target : nil, k: k,
                                                         sampleSize: sample < features.rows ? sample : nil, seed: 0)
             var purity = Double.nan

@@ -97,6 +97,16 @@ public struct ReportWriter: Sendable {
         figure("tsne-3d")
         figure("pca-vs-tsne")
 
+        if let umap = maps.umap2D {
+            doc.heading("UMAP")
+            doc.paragraph(Findings.umapMethod(umap.record))
+            if let comparison = Findings.umapVersusTSNE(results.main.measurements, umapSeconds: umap.record.secondsTotal,
+                                                        tsneSeconds: r.secondsTotal) {
+                doc.paragraph(comparison)
+            }
+            figure("umap-2d")
+        }
+
         for control in results.sets.dropFirst() {
             let name = control.embeddings.name
             doc.heading(name.prefix(1).uppercased() + name.dropFirst())
@@ -166,7 +176,8 @@ public struct ReportWriter: Sendable {
         doc.table(header: ["setting", "value"], rows: [
             ["BLAS", blas.config], ["kernels", blas.coreName + (blas.replacedCore.map { " (OpenBLAS had fallen back to \($0))" } ?? "")],
             ["threads", String(results.threads)],
-        ] + results.settings.map { [$0.0, $0.1] } + [["t-SNE seed", String(r.parameters.seed)]], caption: "Configuration")
+        ] + results.settings.map { [$0.0, $0.1] } + [["t-SNE seed", String(r.parameters.seed)]]
+          + (maps.umap2D.map { [["UMAP seed", String($0.record.parameters.seed)]] } ?? []), caption: "Configuration")
         return doc
     }
 

@@ -14,6 +14,8 @@ public enum StudyEvent: Sendable {
     case epochFinished(EpochMetrics, isBest: Bool)
     /// During a t-SNE stage; `label` is the stage's name, e.g. "t-SNE 2D (trained model)".
     case tsneProgress(TSNEProgress, label: String)
+    /// During a UMAP stage; `label` is the stage's name, e.g. "UMAP 2D (trained model)".
+    case umapProgress(UMAPProgress, label: String)
 }
 
 /// One timed stage of a study (in `summary.json` and the report's run table).

@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 import NeuralNet
+import Projection
 
 /// The key figures of a tutorial study (written as `summary.json`, and by `embedviz demo --json`).
 public struct StudySummary: Sendable, Codable {
@@ -15,6 +16,8 @@ public struct StudySummary: Sendable, Codable {
     public var klDivergence2D: Double
     public var klDivergence3D: Double?
     public var randomKLDivergence2D: Double
+    /// How the trained model's UMAP map was made (nil: no UMAP).
+    public var umap2D: UMAPRecord?
     public var measurements: [StudyMeasurements]
     /// Detector comparisons across evaluation sets (injected noise and, when given, a near-OOD set).
     public var detectorTables: [DetectorTable]
@@ -38,6 +41,7 @@ public struct StudySummary: Sendable, Codable {
         klDivergence2D = main.tsne2D.record.klDivergence
         klDivergence3D = main.tsne3D?.record.klDivergence
         randomKLDivergence2D = control.tsne2D.record.klDivergence
+        umap2D = main.umap2D?.record
         measurements = results.sets.map(\.measurements)
         detectorTables = results.detectorTables
         stability = results.stability?.stability

@@ -6,20 +6,22 @@ import Projection
 
 /// The reference tutorial's whole study in one call: train the CNN (or reuse a cached run), inject
 /// noise images into the test set, embed them with the trained model and with random weights, then
-/// the generic stages — project (PCA and t-SNE, 2-D and 3-D), measure, test t-SNE's stability, draw,
-/// and write a self-contained report.
+/// the generic stages — project (PCA and t-SNE, 2-D and 3-D; UMAP 2-D of the trained model's
+/// embeddings), measure, test t-SNE's stability, draw, and write a self-contained report.
 public struct TutorialStudy: Sendable {
     public struct Options: Sendable {
         public var dataDirectory = MNIST.defaultDirectory
         public var output = "runs/demo"
         /// A small, fast version (for CI): 1 epoch on 3,000 images, 2,000 test images with 200 noise,
-        /// shorter t-SNE runs.
+        /// shorter t-SNE runs, and UMAP with 200 epochs unless `umap` gives them (the report says so).
         public var quick = false
         public var epochs = 20
         public var seed: UInt64 = 1
         public var noise = 1000
         public var noiseSeed: UInt64 = 19
         public var randomWeightsSeed: UInt64 = 7
+        /// The trained model's 2-D UMAP (after its t-SNE maps, from its own seed); nil: no UMAP.
+        public var umap: UMAPParameters? = UMAPParameters()
         /// Images the model never saw (28×28 grey, e.g. a near-out-of-distribution set in the MNIST
         /// file layout): the detectors are also measured on them, against clean test images, and
         /// the report shows both tables side by side.
@@ -92,9 +94,11 @@ public struct TutorialStudy: Sendable {
         if q { (tsne.iterations, tsne.earlyExaggerationIterations) = (300, 100) }
         var tsne3D = tsne
         tsne3D.dimensions = 3
+        var umap = options.umap
+        if q, umap?.epochs == nil { umap?.epochs = 200 }
         let measurement = MeasurementStage(terms: terms)
         let sets = [
-            try EmbeddingStudy.analyse(trained, projection: ProjectionStage(output: out, tsne: tsne, tsne3D: tsne3D),
+            try EmbeddingStudy.analyse(trained, projection: ProjectionStage(output: out, tsne: tsne, tsne3D: tsne3D, umap: umap),
                                        measurement: measurement, runner: runner),
             try EmbeddingStudy.analyse(random, projection: ProjectionStage(output: out, tsne: tsne), measurement: measurement,
                                        runner: runner),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Linalg
 
 /// Where library errors become the CLI's: an exit code for each kind, and the CLI's own name for
@@ -14,9 +15,11 @@ enum ErrorBoundary {
         }
     }
 
-    /// The error's one line, `<what> (<where>)`, with the CLI's flags and commands for the library's names.
-    static func line(for error: EmbedVizError) -> String {
-        error.description(naming: cliName)
+    /// The error's one line, `<what> (<where>)`, with the CLI's flags and commands for the library's
+    /// names: `command`'s own flags first (`RenamesLibraryParameters`), then the table's.
+    static func line(for error: EmbedVizError, in command: ParsableCommand? = nil) -> String {
+        let own = (command as? RenamesLibraryParameters).map { type(of: $0).libraryParameterFlags } ?? [:]
+        return error.description { own[$0.declaration] ?? cliName(for: $0) }
     }
 
     /// The CLI's name for `reference`, or nil (the library's name stands) when it has none.
@@ -89,4 +92,11 @@ enum ErrorBoundary {
     ]
 
     private static func flag(_ name: String) -> @Sendable (String?) -> String { { _ in name } }
+}
+
+/// A command that sets some library parameters under flags of its own (the study's `--umap-min-dist`
+/// where `umap` has `--min-dist`): in its errors these names win over `ErrorBoundary.names`.
+protocol RenamesLibraryParameters {
+    /// `Reference.declaration` → this command's flag.
+    static var libraryParameterFlags: [String: String] { get }
 }

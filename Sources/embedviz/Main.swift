@@ -27,13 +27,15 @@ struct EmbedVizCommand: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        var parsed: ParsableCommand?
         do {
             var command = try EmbedVizCommand.parseAsRoot()
+            parsed = command
             try command.run()
             Profile.report()
         } catch let error as EmbedVizError {
             TemporaryFiles.removeAll()
-            FileHandle.standardError.write(Data("error: \(ErrorBoundary.line(for: error))\n".utf8))
+            FileHandle.standardError.write(Data("error: \(ErrorBoundary.line(for: error, in: parsed))\n".utf8))
             exit(ErrorBoundary.exitCode(for: error.kind))
         } catch {
             let code = EmbedVizCommand.exitCode(for: error)

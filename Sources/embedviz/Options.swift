@@ -116,8 +116,7 @@ struct OutputOptions: ParsableArguments {
     /// Writes a projection's map to `--output` (if given) and, beside a file, its run record as OUTPUT.json.
     func write<Record: Encodable>(map: Matrix, record: Record, inputFormat: ArrayFormat?) throws {
         guard let output else { return }
-        try MatrixWriter.write(map, to: output, format: format(inputFormat: inputFormat))
-        if output != "-" { try JSONCoding.write(record, to: output + ".json") }
+        try MapFile.write(map, record: record, to: output, format: format(inputFormat: inputFormat))
     }
 }
 

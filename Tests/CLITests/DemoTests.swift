@@ -22,18 +22,20 @@ import Testing
             as! [String: Any]
         #expect(summary["quick"] as? Bool == true)
         let stages = (summary["stages"] as! [[String: Any]]).map { $0["name"] as! String }
-        for stage in ["data", "train", "embed (trained model)", "PCA (trained model)", "t-SNE 2D (trained model)",
+        for stage in ["data", "train", "embed (trained model)", "PCA (trained model)", "t-SNE 2D (trained model)", "UMAP 2D (trained model)",
                       "t-SNE 2D (random weights)", "metrics (trained model)", "figures and report"] {
             #expect(stages.contains(stage), "stage \(stage) missing from \(stages)")
         }
         #expect((summary["kl_divergence_2d"] as! Double) > 0)
+        #expect((summary["umap_2d"] as? [String: Any])?["epochs"] as? Int == 200)  // the quick version's; umap-learn's rule: 500
+        #expect(FileManager.default.fileExists(atPath: d + "/demo/trained/umap2d.npy") && !FileManager.default.fileExists(atPath: d + "/demo/random/umap2d.npy"))
         if Self.realData {
             // One epoch on 3,000 real images: well above chance, far below the full run.
             #expect((summary["accuracy"] as! Double) > 0.85)
         }
 
         let report = try String(contentsOfFile: d + "/demo/report.html", encoding: .utf8)
-        #expect(report.contains("quick version"))
+        #expect(report.contains("quick version") && report.contains("200 epochs (fewer than the 500 of umap-learn's rule"))
         let embedded = report.components(separatedBy: "data:image/png;base64,").count - 1
         #expect(embedded >= 10, "only \(embedded) figures embedded in the report")
         let figures = listing(d + "/demo/figures").filter { $0.hasSuffix(".png") }

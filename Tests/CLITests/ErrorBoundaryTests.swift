@@ -82,6 +82,16 @@ import Testing
         #expect(ErrorBoundary.line(for: unknown) == "set `novel`")
     }
 
+    @Test("a command's own flag for a library parameter wins: the study's --umap-min-dist, umap's --min-dist")
+    func commandsOwnNames() throws {
+        let error = EmbedVizError.input("UMAP's \(parameter: "minDist", of: "UMAPParameters") must be small; \(parameter: "spread", of: "UMAPParameters")")
+        #expect(ErrorBoundary.line(for: error) == "UMAP's --min-dist must be small; --spread")
+        let report = try ReportCommand.parse(["--embeddings", "x.npy", "--out", "o"])
+        #expect(ErrorBoundary.line(for: error, in: report) == "UMAP's --umap-min-dist must be small; --spread")
+        #expect(ErrorBoundary.line(for: error, in: try Demo.parse([])) == "UMAP's --umap-min-dist must be small; --spread")
+        #expect(ErrorBoundary.line(for: error, in: try UMAPFit.parse(["--input", "x.npy"])) == "UMAP's --min-dist must be small; --spread")
+    }
+
     @Test("exit codes belong to the CLI: input and numerical 1, environment 2, interrupted 130")
     func exitCodes() {
         #expect(ErrorBoundary.exitCode(for: .input) == 1)

@@ -48,19 +48,27 @@ import Testing
         #expect(aurocs[lead] == aurocs.max())
         #expect((summary["lead_detector"] as? String) == detections[lead]["method"] as? String)
         for file in ["report.html", "summary.json", "explorer-tsne-2d.html", "explorer-tsne-3d.html", "figures/most-anomalous.png",
-                     "embeddings/tsne2d.npy"] {
+                     "embeddings/tsne2d.npy", "embeddings/umap2d.npy", "embeddings/umap2d.npy.json", "figures/umap-2d.png"] {
             #expect(FileManager.default.fileExists(atPath: d + "/out/" + file), "\(file)")
         }
+        // UMAP on by default, with the report's seed and metric, measured beside t-SNE, in the 2-D explorer's map switch.
+        let umap = try #require(summary["umap_2d"] as? [String: Any])
+        let umapParameters = try #require(umap["parameters"] as? [String: Any])
+        #expect(umapParameters["seed"] as? Int == 42 && (umapParameters["neighbour_search"] as? [String: Any])?["metric"] as? String == "cosine")
+        #expect((measurements["maps"] as? [[String: Any]])?.map { $0["name"] as? String } == ["PCA 2-D", "t-SNE 2-D", "t-SNE 3-D", "UMAP 2-D"])
+        #expect(try String(contentsOfFile: d + "/out/explorer-tsne-2d.html", encoding: .utf8).contains(#"{"name":"UMAP","dimensions":2"#))
         let html = try String(contentsOfFile: d + "/out/report.html", encoding: .utf8)
         #expect(html.contains("FPR95") && html.contains("(lead)") && html.contains("cosine"))
+        #expect(html.contains("id=\"umap\">UMAP</h2>") && html.contains("Against t-SNE's 2-D map"))
         #expect(!html.contains("tutorial's sanity check"))
     }
 
-    @Test("nothing but the embeddings: no classes claimed, detectors ranked but not measured, one colour")
+    @Test("nothing but the embeddings: no classes claimed, detectors ranked but not measured, one colour; --no-umap: no UMAP")
     func embeddingsOnly() throws {
         let d = scratchDirectory()
         dataset(d)
-        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--out", d + "/out", "--threads", "1", "--json", "-", "--quiet"])
+        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--out", d + "/out", "--no-umap", "--threads", "1", "--json", "-",
+                          "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(summary["classes"] == nil && summary["known_outliers"] as? Int == 0)
@@ -70,6 +78,20 @@ import Testing
         let html = try String(contentsOfFile: d + "/out/report.html", encoding: .utf8)
         #expect(html.contains("in one colour (the set has no labels)") && html.contains("No points are marked as known"))
         #expect(!html.contains("predicted class"))
+        #expect(summary["umap_2d"] == nil && !html.contains("UMAP") && !FileManager.default.fileExists(atPath: d + "/out/embeddings/umap2d.npy"))
+        #expect(try !String(contentsOfFile: d + "/out/explorer-tsne-2d.html", encoding: .utf8).contains(#""name":"UMAP""#))
+    }
+
+    @Test("a UMAP parameter UMAP cannot use is refused before any stage, in one line naming the report's flag")
+    func badUMAPParameter() throws {
+        let d = scratchDirectory()
+        dataset(d)
+        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--out", d + "/out", "--umap-min-dist", "5"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "error: UMAP's --umap-min-dist must be a finite number between 0 and the spread (1.0), got 5.0\n", "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: d + "/out"))
+        let few = embedviz(["report", "--embeddings", d + "/emb.npy", "--out", d + "/out", "--umap-n-neighbors", "1"])
+        #expect(few.status == 1 && few.stderr.contains("--umap-n-neighbors must be at least 2"), "\(few.stderr)")
     }
 
     @Test("a metadata table of another length is refused in one line naming the file, and nothing is written")

@@ -153,6 +153,31 @@ struct ExplorerBrowserTests {
         #expect(positions.count == 2 && abs(positions[0][0] - positions[1][0]) < 1 && abs(positions[0][1] - positions[1][1]) < 1)
     }
 
+    @Test("two maps of the same points (the study's t-SNE and UMAP): the map switch lists both, and switching redraws every class")
+    func mapSwitch() throws {
+        let dir = scratchDirectory(), n = 1_000
+        var data = sampleData(n, classes: 5, dimensions: 2)
+        data.projections = [ExplorerProjection(name: "t-SNE", points: data.projections[0].points),
+                            ExplorerProjection(name: "UMAP", points: Matrix(rows: n, columns: 2,
+                                                                  storage: blobs(n, classes: 5, dimensions: 2, seed: 2).storage.map { 3 * $0 }))]
+        try Explorer(data, title: "two maps").writeFile(to: dir + "/maps.html")
+        let results = try drive("file://" + dir + "/maps.html", [
+            ["eval": "JSON.stringify([...document.querySelectorAll('#projection option')].map(o => o.textContent))"],
+            ["eval": "JSON.stringify(explorer.snapshot())"],
+            ["eval": "explorer.setProjection(1), JSON.stringify([explorer.info().projection, explorer.snapshot()])"],
+            ["eval": "JSON.stringify(explorer.legendColors())"],
+        ])
+        guard results.count == 4 else { return }
+        #expect(results[0] as? [String] == ["t-SNE (2-D)", "UMAP (2-D)"])
+        let switched = results[2] as? [Any] ?? []
+        #expect(switched.first as? Int == 1)
+        let (before, after) = (drawnColors(results[1]), drawnColors(switched.last))
+        for entry in (results[3] as? [[String]]) ?? [] {
+            #expect(before[entry[1], default: 0] > 20 && after[entry[1], default: 0] > 20, "\(entry[0]) not drawn")
+        }
+        #expect(before != after)
+    }
+
     @Test("1M points, 120 classes: a folder that opens from file://, every class's colour drawn, search, selection, density view")
     func millionPointFolder() throws {
         let dir = scratchDirectory(), n = 1_000_000, classes = 120

@@ -125,6 +125,31 @@ import Testing
         #expect(Findings.outlierPredictions(none, classNames: ["0"]) == nil)
     }
 
+    @Test("UMAP against t-SNE: each verdict follows the two maps' numbers, within the stated tolerance")
+    func umapVersusTSNE() throws {
+        func maps(umapTrust: Double, tsneTrust: Double, umapAccuracy: Double, umapARI: Double) -> StudyMeasurements {
+            var u = map("UMAP 2-D", knnAccuracy: umapAccuracy, ari: umapARI, clusters: 9), t = map("t-SNE 2-D", knnAccuracy: 0.95, ari: 0.8)
+            (u.preservation.trustworthiness, t.preservation.trustworthiness) = (umapTrust, tsneTrust)
+            return measurements("trained", maps: [map("PCA 2-D", knnAccuracy: 0.5, ari: 0.1), t, u])
+        }
+        let behind = try #require(Findings.umapVersusTSNE(maps(umapTrust: 0.94, tsneTrust: 0.96, umapAccuracy: 0.953, umapARI: 0.9),
+                                                          umapSeconds: 5, tsneSeconds: 20))
+        #expect(behind.contains("trustworthiness 0.9400 vs 0.9600 (t-SNE keeps the embeddings' neighbourhoods better)"), "\(behind)")
+        #expect(behind.contains("10-NN accuracy 0.9530 vs 0.9500 (the classes read off both about equally)"), "\(behind)")
+        #expect(behind.contains("9 clusters vs 10") && behind.contains("UMAP's groups are the more separated"), "\(behind)")
+        #expect(behind.contains("UMAP took 5.0 s, t-SNE 20.0 s (UMAP was the faster)"), "\(behind)")
+        let ahead = try #require(Findings.umapVersusTSNE(maps(umapTrust: 0.97, tsneTrust: 0.96, umapAccuracy: 0.9, umapARI: 0.78),
+                                                         umapSeconds: 20, tsneSeconds: 19))
+        #expect(ahead.contains("UMAP keeps the embeddings' neighbourhoods better") && ahead.contains("the classes read off t-SNE's map better")
+                && ahead.contains("about as well separated") && ahead.contains("about the same time"), "\(ahead)")
+        // Without labels nothing is said about classes or clusters; without a UMAP map, nothing at all.
+        let unlabelled = try #require(Findings.umapVersusTSNE(maps(umapTrust: 0.96, tsneTrust: 0.962, umapAccuracy: .nan, umapARI: .nan),
+                                                              umapSeconds: 1, tsneSeconds: 2))
+        #expect(unlabelled.contains("about equally") && !unlabelled.contains("accuracy") && !unlabelled.contains("DBSCAN"), "\(unlabelled)")
+        #expect(Findings.umapVersusTSNE(measurements("trained", maps: [map("t-SNE 2-D", knnAccuracy: 0.9, ari: 0.8)]),
+                                        umapSeconds: 1, tsneSeconds: 1) == nil)
+    }
+
     @Test("counts and small numbers are written out")
     func formatting() {
         #expect(Findings.count(271_702) == "271,702" && Findings.count(600) == "600" && Findings.count(1_000) == "1,000")

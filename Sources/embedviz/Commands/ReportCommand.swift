@@ -6,7 +6,7 @@ import Foundation
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "The whole study on your own embeddings: PCA, t-SNE 2-D/3-D, measurements, outlier detectors, figures, explorers, report.",
+        abstract: "The whole study on your own embeddings: PCA, t-SNE 2-D/3-D, UMAP 2-D, measurements, outlier detectors, figures, explorers, report.",
         discussion: """
             --embeddings is any N×D matrix the readers take (NPY/NPZ, CSV/TSV, raw float32; - for stdin). \
             --metadata is a TSV/CSV with a header and one row per embedding: its label column (--label-column, \
@@ -21,6 +21,11 @@ struct ReportCommand: ParsableCommand {
             softmax probability and the energy score. The report leads with the best measured detector, or \
             without known outliers with deep kNN (the best on the measured table) or, without a reference, the \
             within-set kNN distance.
+
+            UMAP (2-D, umap-learn's defaults, --seed, after the t-SNE maps: they are the same with \
+            --no-umap) is saved as OUT/embeddings/umap2d.npy with its run record, drawn like t-SNE, measured \
+            beside it and shown in the 2-D explorer's map switch; --umap-n-neighbors and --umap-min-dist \
+            are `umap`'s --n-neighbors and --min-dist.
 
             Sizes: neighbourhood preservation on 5,000 points, t-SNE stability on 2,000, 3-D t-SNE up to \
             200,000 points, explorers with at most 200,000 points; the report says what was sampled.
@@ -54,7 +59,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("N×C classifier logits: maximum softmax probability and energy scores, predictions. Column c is class c in the labels' order (integers: by value; words: sorted).", valueName: "path"))
     var logits: String?
     @OptionGroup var neighbourOptions: NeighbourOptions
-    @Option(help: "Seed of t-SNE (and of the HNSW graph when neighbours are approximate).") var seed: UInt64 = 42
+    @Option(help: "Seed of t-SNE and UMAP (and of the HNSW graph when neighbours are approximate).") var seed: UInt64 = 42
+    @OptionGroup var umapOptions: UMAPStudyOptions
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
     @Option(help: "Title of the report.") var title = "EmbedViz — a study of the embeddings"
     @OptionGroup var common: CommonOptions
@@ -68,6 +74,8 @@ struct ReportCommand: ParsableCommand {
         var explained_variance_ratio: [Double]
         var kl_divergence_2d: Double
         var kl_divergence_3d: Double?
+        /// How the UMAP map was made (nil with --no-umap).
+        var umap_2d: UMAPRecord?
         var measurements: StudyMeasurements
         var lead_detector: String?
         var ranking_detector: String?
@@ -82,6 +90,7 @@ struct ReportCommand: ParsableCommand {
         common.apply()
         StopRequest.install()
         let start = Date()
+        let umap = try umapOptions.parameters()
         var source = EmbeddingSetSource(embeddings: embeddings)
         source.metadata = metadata
         source.labelColumn = labelColumn
@@ -101,6 +110,8 @@ struct ReportCommand: ParsableCommand {
         options.search = neighbourOptions.search(seed: seed)
         options.tsne.seed = seed
         options.tsne3D?.seed = seed
+        options.umap = umap
+        options.umap?.seed = seed
         options.settings = [("embeddings", embeddings), ("metadata", metadata ?? "none"), ("reference", reference ?? "none"),
                             ("logits", logits ?? "none"), ("images", images ?? imageColumn.map { "metadata column \($0)" } ?? "none"), ("output", out), ("seed", String(seed))]
         options.shouldStop = { StopRequest.isSet }
@@ -113,7 +124,8 @@ struct ReportCommand: ParsableCommand {
                               known_outliers: set.outlierCount, metric: options.search.metric.rawValue,
                               explained_variance_ratio: main.projections.pca.explainedVarianceRatio,
                               kl_divergence_2d: main.projections.tsne2D.record.klDivergence,
-                              kl_divergence_3d: main.projections.tsne3D?.record.klDivergence, measurements: main.measurements,
+                              kl_divergence_3d: main.projections.tsne3D?.record.klDivergence, umap_2d: main.projections.umap2D?.record,
+                              measurements: main.measurements,
                               lead_detector: main.measurements.leadDetection?.method, ranking_detector: main.measurements.ranking?.name,
                               scale_notes: results.scaleNotes, stages: results.stages, threads: Threads.count, report: report,
                               seconds: Date().timeIntervalSince(start))
@@ -121,4 +133,8 @@ struct ReportCommand: ParsableCommand {
         common.say("report: \(report)")
         try common.writeSummary(summary)
     }
+}
+
+extension ReportCommand: RenamesLibraryParameters {
+    static var libraryParameterFlags: [String: String] { UMAPStudyOptions.flags }
 }
