@@ -13,7 +13,12 @@ import Linalg
 //     each coordinate clipped to [−4, 4];
 //   • then the head is pushed away from `negativeSampleRate` (5) uniformly drawn points per
 //     positive sample (umap-learn counts them with the same fractional schedule, so the number
-//     varies around 5): Δy_j = α · clip(2γb / ((0.001 + d²)(1 + a·d^(2b))) · (y_j − y_s));
+//     varies around 5): Δy_j = α · clip(2γb / ((0.001 + d²)(1 + a·d^(2b))) · (y_j − y_s)); the
+//     negative samples of one positive sample are all taken at the head's position after its
+//     attraction and their clipped steps summed (umap-learn moves the head between them): their
+//     d^(2b) are then independent and computed 8 lanes at a time, where the sequential chain of
+//     x^y evaluations was what limited the loop (MNIST 70k PCA-50: SGD time 76 → 42 s, measured
+//     alternately under load; trustworthiness 0.9585 → 0.9578, 10-NN accuracy 0.9744 → 0.9737);
 //   • the learning rate is α₀ during epochs 0 and 1 and α₀·(1 − (n − 1)/E) in epoch n ≥ 1.
 //
 // Determinism with all threads in use. umap-learn's parallel mode is Hogwild (threads write any
@@ -161,19 +166,31 @@ struct LayoutSGD: Sendable {
                                                         nextSample[e] += period[e]
                                                         guard rate > 0 else { continue }
                                                         let perNegative = period[e] / rate
-                                                        let negatives = Int((epoch - nextNegative[e]) / perNegative)
-                                                        for _ in 0..<max(negatives, 0) {
-                                                            stream &+= 0x9E37_79B9_7F4A_7C15
-                                                            let s = Int(((Self.mix(stream) >> 32) &* UInt64(tailCount)) >> 32)  // uniform in 0..<tailCount (Lemire)
-                                                            if fit && s == j { continue }
-                                                            let delta = current - others[s]
-                                                            let d2 = (delta * delta).sum()
-                                                            guard d2 > 0 else { continue }
-                                                            let p = Self.power(d2, b)
+                                                        let negatives = max(Int((epoch - nextNegative[e]) / perNegative), 0)
+                                                        var drawn = 0
+                                                        while drawn < negatives {
+                                                            // Up to 8 negative samples at once, all from `current`: their
+                                                            // x^b are independent, so they are computed side by side.
+                                                            let lanes = min(8, negatives - drawn)
+                                                            var samples = SIMD8<Int32>(repeating: 0), d2 = SIMD8<Float>(repeating: 0)
+                                                            for l in 0..<lanes {
+                                                                stream &+= 0x9E37_79B9_7F4A_7C15
+                                                                let s = Int(((Self.mix(stream) >> 32) &* UInt64(tailCount)) >> 32)  // uniform in 0..<tailCount (Lemire)
+                                                                if fit && s == j { continue }
+                                                                let delta = current - others[s]
+                                                                samples[l] = Int32(truncatingIfNeeded: s)
+                                                                d2[l] = (delta * delta).sum()
+                                                            }
+                                                            drawn += lanes
+                                                            let p = Self.power(d2.replacing(with: 1, where: d2 .< Float.leastNormalMagnitude), b)
                                                             let coefficient = repulsionScale / ((0.001 + d2) * (a * p + 1))
-                                                            current += Self.clip(coefficient * delta) * step
+                                                            var push = V()
+                                                            for l in 0..<lanes where d2[l] > 0 {
+                                                                push += Self.clip(coefficient[l] * (current - others[Int(samples[l])]))
+                                                            }
+                                                            current += push * step
                                                         }
-                                                        nextNegative[e] += Float(max(negatives, 0)) * perNegative
+                                                        nextNegative[e] += Float(negatives) * perNegative
                                                     }
                                                     y[j] = current
                                                 }
@@ -229,9 +246,46 @@ struct LayoutSGD: Sendable {
         let lnM = 2 * s * (1 + s2 * (1 / 3 + s2 * (1 / 5 + s2 * (1 / 7))))
         let t = y * (Float(e) + lnM * 1.44269504)
         let clamped = min(max(t, -126), 126)
-        let i = clamped.rounded(), f = (clamped - i) * 0.693147181
+        // Round to nearest by adding 1.5·2²³ (libm's roundf is a call, and a slow one without SSE4.1):
+        // the sum's low mantissa bits are the integer.
+        let biased = clamped + roundingShift
+        let i = biased - roundingShift, f = (clamped - i) * 0.693147181
         let ef = 1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120 + f * (1 / 720))))))
-        return ef * Float(bitPattern: UInt32(Int32(i) + 127) << 23)
+        return ef * Float(bitPattern: (biased.bitPattern &- roundingShift.bitPattern &+ 127) << 23)
+    }
+
+    /// 1.5·2²³: for |t| < 2²², t + this rounds t to an integer, held in the sum's low mantissa bits.
+    private static let roundingShift: Float = 12_582_912
+
+    /// `power` of each lane of `x` (each lane normal and positive: no subnormal scaling), by the same
+    /// operations in the same order, so each lane equals the scalar result bit for bit.
+    @inline(__always)
+    static func power(_ x: SIMD8<Float>, _ y: Float) -> SIMD8<Float> {
+        typealias F = SIMD8<Float>
+        let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
+        var e = ((bits &>> 23) & 0xFF) &- 127
+        var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: F.self)
+        let high = m .> 1.41421356
+        m.replace(with: m * 0.5, where: high)
+        e.replace(with: e &+ 1, where: high)
+        let one = F(repeating: 1)
+        let s: F = (m - one) / (m + one), s2: F = s * s
+        var series: F = s2 * F(repeating: 1 / 7) + F(repeating: 1 / 5)
+        series = s2 * series + F(repeating: 1 / 3)
+        series = s2 * series + one
+        let lnM: F = 2 * s * series
+        let t: F = y * (F(e) + lnM * 1.44269504)
+        let clamped = t.clamped(lowerBound: F(repeating: -126), upperBound: F(repeating: 126))
+        let biased: F = clamped + roundingShift
+        let i: F = biased - roundingShift, f: F = (clamped - i) * 0.693147181
+        var ef: F = f * F(repeating: 1 / 720) + F(repeating: 1 / 120)
+        ef = f * ef + F(repeating: 1 / 24)
+        ef = f * ef + F(repeating: 1 / 6)
+        ef = f * ef + F(repeating: 1 / 2)
+        ef = f * ef + one
+        ef = f * ef + one
+        let scale = (unsafeBitCast(biased, to: SIMD8<Int32>.self) &- Int32(bitPattern: roundingShift.bitPattern) &+ 127) &<< 23
+        return ef * unsafeBitCast(scale, to: F.self)
     }
 
     /// SplitMix64's finaliser: a bijective mix of 64 bits.
