@@ -115,6 +115,39 @@ struct LayoutSGD: Sendable {
         }
     }
 
+    /// One edge's sampling state, as the epochs go: its tail, its period (epochs per sample) and the
+    /// epochs of its next positive and negative samples.
+    private struct EdgeSchedule {
+        var tail: Int32
+        var period: Float
+        var nextSample: Float
+        var nextNegative: Float
+    }
+
+    /// The edges' states in the order the rounds visit them: round r's edges of head j (its row's
+    /// r, r + rounds, …) at `schedule[start[r·(heads + 1) + j] ..< start[r·(heads + 1) + j + 1]]`, so
+    /// that a round reads one contiguous stream (a row's edges strided by `rounds` would make every
+    /// round read every cache line of the edges, and push the map out of the cache).
+    private static func schedule(_ edges: LayoutEdges, rounds: Int, negativeSampleRate rate: Float)
+        -> (start: [Int], schedule: [EdgeSchedule]) {
+        let heads = edges.heads
+        var start = [Int](repeating: 0, count: rounds * (heads + 1))
+        var schedule = [EdgeSchedule]()
+        schedule.reserveCapacity(edges.tails.count)
+        for r in 0..<rounds {
+            for j in 0..<heads {
+                start[r * (heads + 1) + j] = schedule.count
+                for e in stride(from: edges.rowStart[j] + r, to: edges.rowStart[j + 1], by: rounds) {
+                    let period = edges.epochsPerSample[e]
+                    schedule.append(EdgeSchedule(tail: edges.tails[e], period: period, nextSample: period,
+                                                 nextNegative: rate > 0 ? period / rate : 0))
+                }
+            }
+            start[r * (heads + 1) + heads] = schedule.count
+        }
+        return (start, schedule)
+    }
+
     private func run<V: SIMD>(_ head: inout [Float], _: V.Type, dimensions d: Int, edges: LayoutEdges, tail: [Float]?,
                               progress: (Int) -> Void, observe: ((Int, [Float]) -> Void)?) where V.Scalar == Float {
         let fit = tail == nil
@@ -123,9 +156,7 @@ struct LayoutSGD: Sendable {
         var y = Self.pack(head, d, as: V.self)
         var reference = tail.map { Self.pack($0, d, as: V.self) } ?? y
         let tailCount = reference.count
-        var nextSample = edges.epochsPerSample
         let rate = Float(negativeSampleRate)
-        var nextNegative = rate > 0 ? edges.epochsPerSample.map { $0 / rate } : []
         let (a, b) = (Float(curve.a), Float(curve.b))
         let attractionScale = -2 * a * b, repulsionScale = 2 * Float(repulsionStrength) * b
         let moves = fit ? 2 : 1
@@ -133,69 +164,78 @@ struct LayoutSGD: Sendable {
         var alpha = Float(initialLearningRate)
         let parts = max(1, self.parts ?? min(4 * Threads.count, heads / 512))
         let rounds = fit ? Self.rounds : 1
+        var (roundStart, schedule) = Self.schedule(edges, rounds: rounds, negativeSampleRate: rate)
         for n in 0..<epochs {
             for round in 0..<rounds {
                 if fit, n + round > 0 { reference.withUnsafeMutableBufferPointer { r in y.withUnsafeBufferPointer { r.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } } }
                 let streamEpoch = UInt64(n * rounds + round)
                 let epoch = Float(n)
                 let step = alpha
-                edges.rowStart.withUnsafeBufferPointer { rowStart in
-                    edges.tails.withUnsafeBufferPointer { tails in
-                        edges.epochsPerSample.withUnsafeBufferPointer { period in
-                            reference.withUnsafeBufferPointer { others in
-                                y.withUnsafeMutableBufferPointer { yb in
-                                    nextSample.withUnsafeMutableBufferPointer { ns in
-                                        nextNegative.withUnsafeMutableBufferPointer { nn in
-                                            let shared = UncheckedSendable((rowStart, tails, period, others, yb, ns, nn))
-                                            Threads.forEachPart(parts) { part in
-                                                let range = Threads.chunkRange(part, of: parts, total: heads)
-                                                let (rowStart, tails, period, others, y, nextSample, nextNegative) = shared.value
-                                                for j in range {
-                                                    var current = y[j]
-                                                    var stream = Self.mix(streamKey ^ (streamEpoch << 40 | UInt64(j)))
-                                                    for e in stride(from: rowStart[j] + round, to: rowStart[j + 1], by: rounds) where nextSample[e] <= epoch {
-                                                        let other = others[Int(tails[e])]
-                                                        for _ in 0..<moves {
-                                                            let delta = current - other
-                                                            let d2 = (delta * delta).sum()
-                                                            guard d2 > 0 else { break }
-                                                            let p = Self.power(d2, b)
-                                                            let coefficient = attractionScale * p / (d2 * (a * p + 1))
-                                                            current += Self.clip(coefficient * delta) * step
-                                                        }
-                                                        nextSample[e] += period[e]
-                                                        guard rate > 0 else { continue }
-                                                        let perNegative = period[e] / rate
-                                                        let negatives = max(Int((epoch - nextNegative[e]) / perNegative), 0)
-                                                        var drawn = 0
-                                                        while drawn < negatives {
-                                                            // Up to 8 negative samples at once, all from `current`: their
-                                                            // x^b are independent, so they are computed side by side.
-                                                            let lanes = min(8, negatives - drawn)
-                                                            var samples = SIMD8<Int32>(repeating: 0), d2 = SIMD8<Float>(repeating: 0)
-                                                            for l in 0..<lanes {
-                                                                stream &+= 0x9E37_79B9_7F4A_7C15
-                                                                let s = Int(((Self.mix(stream) >> 32) &* UInt64(tailCount)) >> 32)  // uniform in 0..<tailCount (Lemire)
-                                                                if fit && s == j { continue }
-                                                                let delta = current - others[s]
-                                                                samples[l] = Int32(truncatingIfNeeded: s)
-                                                                d2[l] = (delta * delta).sum()
-                                                            }
-                                                            drawn += lanes
-                                                            let p = Self.power(d2.replacing(with: 1, where: d2 .< Float.leastNormalMagnitude), b)
-                                                            let coefficient = repulsionScale / ((0.001 + d2) * (a * p + 1))
-                                                            var push = V()
-                                                            for l in 0..<lanes where d2[l] > 0 {
-                                                                push += Self.clip(coefficient[l] * (current - others[Int(samples[l])]))
-                                                            }
-                                                            current += push * step
-                                                        }
-                                                        nextNegative[e] += Float(negatives) * perNegative
-                                                    }
-                                                    y[j] = current
-                                                }
+                roundStart.withUnsafeBufferPointer { roundStart in
+                    schedule.withUnsafeMutableBufferPointer { schedule in
+                        reference.withUnsafeBufferPointer { others in
+                            y.withUnsafeMutableBufferPointer { y in
+                                let start = UnsafeBufferPointer(rebasing: roundStart[(round * (heads + 1))...])
+                                let shared = UncheckedSendable((start, schedule, others, y))
+                                Threads.forEachPart(parts) { part in
+                                    let range = Threads.chunkRange(part, of: parts, total: heads)
+                                    let (start, schedule, others, y) = shared.value
+                                    // The negative samples' squared distances and indices, lane by lane: written
+                                    // as scalars and read as vectors through memory (a SIMD lane written at a
+                                    // variable index is a store and a reload of the whole vector, each time).
+                                    let lanesD2 = UnsafeMutablePointer<Float>.allocate(capacity: 8)
+                                    let lanesSample = UnsafeMutablePointer<Int32>.allocate(capacity: 8)
+                                    defer {
+                                        lanesD2.deallocate()
+                                        lanesSample.deallocate()
+                                    }
+                                    for j in range {
+                                        var current = y[j]
+                                        var stream = Self.mix(streamKey ^ (streamEpoch << 40 | UInt64(j)))
+                                        for e in start[j]..<start[j + 1] where schedule[e].nextSample <= epoch {
+                                            var edge = schedule[e]
+                                            let other = others[Int(edge.tail)]
+                                            for _ in 0..<moves {
+                                                let delta = current - other
+                                                let d2 = (delta * delta).sum()
+                                                guard d2 > 0 else { break }
+                                                let p = Self.power(d2, b)
+                                                let coefficient = attractionScale * p / (d2 * (a * p + 1))
+                                                current += Self.clip(coefficient * delta) * step
                                             }
+                                            edge.nextSample += edge.period
+                                            if rate > 0 {
+                                                let perNegative = edge.period / rate
+                                                let negatives = max(Int((epoch - edge.nextNegative) / perNegative), 0)
+                                                var drawn = 0
+                                                while drawn < negatives {
+                                                    // Up to 8 negative samples at once, all from `current`: their
+                                                    // x^b are independent, so they are computed side by side.
+                                                    let lanes = min(8, negatives - drawn)
+                                                    for l in 0..<8 { lanesD2[l] = 0 }
+                                                    for l in 0..<lanes {
+                                                        stream &+= 0x9E37_79B9_7F4A_7C15
+                                                        let s = Int(((Self.mix(stream) >> 32) &* UInt64(tailCount)) >> 32)  // uniform in 0..<tailCount (Lemire)
+                                                        if fit && s == j { continue }
+                                                        let delta = current - others[s]
+                                                        lanesSample[l] = Int32(truncatingIfNeeded: s)
+                                                        lanesD2[l] = (delta * delta).sum()
+                                                    }
+                                                    drawn += lanes
+                                                    let d2 = UnsafeRawPointer(lanesD2).loadUnaligned(as: SIMD8<Float>.self)
+                                                    let p = Self.power(d2.replacing(with: 1, where: d2 .< Float.leastNormalMagnitude), b)
+                                                    let coefficient = repulsionScale / ((0.001 + d2) * (a * p + 1))
+                                                    var push = V()
+                                                    for l in 0..<lanes where lanesD2[l] > 0 {
+                                                        push += Self.clip(coefficient[l] * (current - others[Int(lanesSample[l])]))
+                                                    }
+                                                    current += push * step
+                                                }
+                                                edge.nextNegative += Float(negatives) * perNegative
+                                            }
+                                            schedule[e] = edge
                                         }
+                                        y[j] = current
                                     }
                                 }
                             }
@@ -238,10 +278,9 @@ struct LayoutSGD: Sendable {
             e = Int32(bitPattern: (bits >> 23) & 0xFF) - 127 - 23
         }
         var m = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000)  // [1, 2)
-        if m > 1.41421356 {
-            m *= 0.5
-            e += 1
-        }
+        let high = m > 1.41421356  // selects, not a branch: it goes either way at random
+        m = high ? m * 0.5 : m
+        e = high ? e + 1 : e
         let s = (m - 1) / (m + 1), s2 = s * s
         let lnM = 2 * s * (1 + s2 * (1 / 3 + s2 * (1 / 5 + s2 * (1 / 7))))
         let t = y * (Float(e) + lnM * 1.44269504)
@@ -255,7 +294,9 @@ struct LayoutSGD: Sendable {
     }
 
     /// 1.5·2²³: for |t| < 2²², t + this rounds t to an integer, held in the sum's low mantissa bits.
-    private static let roundingShift: Float = 12_582_912
+    /// (Computed, not stored: a stored static is read through its lazy initialiser's check.)
+    @inline(__always)
+    private static var roundingShift: Float { 12_582_912 }
 
     /// `power` of each lane of `x` (each lane normal and positive: no subnormal scaling), by the same
     /// operations in the same order, so each lane equals the scalar result bit for bit.
@@ -275,7 +316,8 @@ struct LayoutSGD: Sendable {
         series = s2 * series + one
         let lnM: F = 2 * s * series
         let t: F = y * (F(e) + lnM * 1.44269504)
-        let clamped = t.clamped(lowerBound: F(repeating: -126), upperBound: F(repeating: 126))
+        // (min and max as replacements: `clamped` on SIMD8 is an out-of-line call)
+        let clamped = t.replacing(with: -126, where: t .< -126).replacing(with: 126, where: t .> 126)
         let biased: F = clamped + roundingShift
         let i: F = biased - roundingShift, f: F = (clamped - i) * 0.693147181
         var ef: F = f * F(repeating: 1 / 720) + F(repeating: 1 / 120)
