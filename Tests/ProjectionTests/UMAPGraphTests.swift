@@ -121,4 +121,19 @@ import Testing
             }
         }
     }
+
+    @Test("the SGD's 8-lane x^y (the negative samples') equals the scalar one bit for bit, lane by lane")
+    func powerLanes() {
+        for y in [Float(0.5), 0.7905, 0.8951, 1.3342, 1.5] {
+            var x: Float = 1e-30
+            while x < 1e8 {
+                let lanes = SIMD8<Float>((0..<8).map { x * (1 + Float($0) * 0.37) })
+                let vector = LayoutSGD.power(lanes, y)
+                for l in 0..<8 where vector[l].bitPattern != LayoutSGD.power(lanes[l], y).bitPattern {
+                    Issue.record("x \(lanes[l]), y \(y): lane \(vector[l]), scalar \(LayoutSGD.power(lanes[l], y))")
+                }
+                x *= 1.29
+            }
+        }
+    }
 }
