@@ -20,7 +20,8 @@ public struct EmbeddingStudy: Sendable {
         public var tsne3D: TSNEParameters?
         /// The 2-D UMAP (after the t-SNE maps, from its own seed); nil: no UMAP.
         public var umap: UMAPParameters? = UMAPParameters()
-        /// How outlier detectors find neighbours (metric, exact or approximate); t-SNE and UMAP take its metric.
+        /// How every neighbour search of the study is made — the detectors', t-SNE's and UMAP's (metric, exact
+        /// or approximate, the HNSW parameters): `run` gives it to each.
         public var search = NeighbourSearch()
         /// Neighbourhood preservation on at most this many points.
         public var preservationSampleLimit = 5_000
@@ -58,11 +59,13 @@ public struct EmbeddingStudy: Sendable {
         let started = Date()
         try OutputFile.createDirectory(options.output)
         let runner = StageRunner(output: options.output, shouldStop: options.shouldStop, events: events)
+        // Every neighbour search of the study is the one `search` describes (metric, method, HNSW
+        // parameters, parallel build, seed): not only the detectors'.
         var tsne = options.tsne, tsne3D = options.tsne3D
-        tsne.neighbourSearch.metric = options.search.metric
-        tsne3D?.neighbourSearch.metric = options.search.metric
+        tsne.neighbourSearch = options.search
+        tsne3D?.neighbourSearch = options.search
         var umap = options.umap
-        umap?.neighbourSearch.metric = options.search.metric
+        umap?.neighbourSearch = options.search
         var measurement = MeasurementStage(terms: options.terms)
         measurement.search = options.search
         measurement.preservationSampleLimit = options.preservationSampleLimit

@@ -63,12 +63,12 @@ import Testing
         #expect(!html.contains("tutorial's sanity check"))
     }
 
-    @Test("nothing but the embeddings: no classes claimed, detectors ranked but not measured, one colour; --no-umap: no UMAP")
+    @Test("nothing but the embeddings: no classes claimed, detectors ranked but not measured, one colour; --no-umap: no UMAP; the neighbour flags reach t-SNE")
     func embeddingsOnly() throws {
         let d = scratchDirectory()
         dataset(d)
-        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--out", d + "/out", "--no-umap", "--threads", "1", "--json", "-",
-                          "--quiet"])
+        let r = embedviz(["report", "--embeddings", d + "/emb.npy", "--out", d + "/out", "--no-umap", "--neighbors", "approx", "--hnsw-m", "8",
+                          "--threads", "1", "--json", "-", "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(summary["classes"] == nil && summary["known_outliers"] as? Int == 0)
@@ -80,6 +80,12 @@ import Testing
         #expect(!html.contains("predicted class"))
         #expect(summary["umap_2d"] == nil && !html.contains("UMAP") && !FileManager.default.fileExists(atPath: d + "/out/embeddings/umap2d.npy"))
         #expect(try !String(contentsOfFile: d + "/out/explorer-tsne-2d.html", encoding: .utf8).contains(#""name":"UMAP""#))
+        // --neighbors and the HNSW flags are every search's, t-SNE's included (not only the detectors').
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/out/embeddings/tsne2d.npy.json")))
+                                  as? [String: Any])
+        // (What was asked; at 150 rows t-SNE's 90 neighbours are nearly all rows, and it searches them exactly.)
+        let search = try #require((record["parameters"] as? [String: Any])?["neighbour_search"] as? [String: Any])
+        #expect(search["method"] as? String == "approx" && search["m"] as? Int == 8, "\(search)")
     }
 
     @Test("a UMAP parameter UMAP cannot use is refused before any stage, in one line naming the report's flag")
