@@ -63,6 +63,9 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var umapOptions: UMAPStudyOptions
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
     @Option(help: "Title of the report.") var title = "EmbedViz — a study of the embeddings"
+    @Option(help: ArgumentHelp("Explorers draw at most this many points, a seeded sample beyond (the report says so); above 200,000 they are written as a folder.",
+                               valueName: "n"))
+    var explorerPoints = EmbeddingStudy.Options().explorerPointLimit
     @OptionGroup var common: CommonOptions
 
     struct Summary: Encodable {
@@ -86,6 +89,10 @@ struct ReportCommand: ParsableCommand {
         var seconds: Double
     }
 
+    func validate() throws {
+        if explorerPoints < 1 { throw EmbedVizError.input("must be at least 1, got \(explorerPoints)", at: "--explorer-points") }
+    }
+
     func run() throws {
         common.apply()
         StopRequest.install()
@@ -106,6 +113,7 @@ struct ReportCommand: ParsableCommand {
         var options = EmbeddingStudy.Options.forPoints(set.features.rows)
         options.output = out
         options.title = title
+        options.explorerPointLimit = explorerPoints
         options.subtitle = "\(set.features.rows) embeddings of \(set.features.columns) dimensions from \(embeddings)"
         options.search = neighbourOptions.search(seed: seed)
         options.tsne.seed = seed
