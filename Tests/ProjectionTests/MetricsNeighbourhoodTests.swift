@@ -164,4 +164,17 @@ import Testing
         let tie = try KNNClassification.leaveOneOut(line, labels: [1, 7, 3, 5, 5, 5], k: 2)
         #expect(tie.predictions[0] == 3)
     }
+
+    @Test("kNN accuracy of sampled queries among all points: the same votes as leave-one-out over every point")
+    func sampledClassification() throws {
+        let x = randomMatrix(300, 2, seed: 17)
+        let labels = (0..<300).map { Int(hashed(18, $0) % 4) }
+        let all = try KNNClassification.leaveOneOut(x, labels: labels, k: 7)
+        let queries = [0, 5, 17, 42, 99, 150, 299]
+        let sampled = try KNNClassification.leaveOneOut(x, labels: labels, k: 7, queries: queries)
+        #expect(sampled.predictions == queries.map { all.predictions[$0] })
+        #expect(sampled.accuracy == Double(queries.filter { all.predictions[$0] == labels[$0] }.count) / Double(queries.count))
+        // Every row as a query: exactly leave-one-out's accuracy.
+        #expect(try KNNClassification.leaveOneOut(x, labels: labels, k: 7, queries: Array(0..<300)).accuracy == all.accuracy)
+    }
 }
