@@ -112,6 +112,9 @@ public struct EmbeddingStudy: Sendable {
         if points > options.preservationSampleLimit {
             notes.append("Neighbourhood preservation (trustworthiness, continuity) is O(N²): measured on a fixed subsample of \(Findings.count(options.preservationSampleLimit)) of the \(Findings.count(points)) points.")
         }
+        if points > ProjectionQuality.fullAccuracyLimit && points > options.preservationSampleLimit {
+            notes.append("The maps' 10-NN accuracy is that of the same \(Findings.count(options.preservationSampleLimit)) points, each voted on by its neighbours among all \(Findings.count(points)) (over every point it is an O(N²) search above \(Findings.count(ProjectionQuality.fullAccuracyLimit)) points).")
+        }
         if options.tsne3D == nil {
             notes.append("No 3-D t-SNE: \(Findings.count(points)) points are more than the 200,000 up to which it runs by default.")
         }
