@@ -111,9 +111,21 @@ public struct MeasurementStage: Sendable {
         return available.first
     }
 
-    public func run(_ set: EmbeddingSet, projections: Projections, runner: StageRunner) throws -> StudyMeasurements {
+    /// The k of the set's own neighbour lists its detectors will ask for (one search for all: the largest).
+    public func neighbourDemands(_ set: EmbeddingSet) -> [Int] {
+        let detectors = OutlierDetector.available(for: detectorInputs(set), k: k, lofNeighbours: lofNeighbours, deepK: deepNeighbours)
+        return detectors.compactMap(\.withinSetNeighbours).max().map { [$0] } ?? []
+    }
+
+    func detectorInputs(_ set: EmbeddingSet, shared: SharedNeighbours? = nil) -> DetectorInputs {
+        DetectorInputs(features: set.features, reference: set.reference, referenceLabels: set.referenceLabels,
+                       logits: set.logits, search: search, shared: shared)
+    }
+
+    /// The measurements of `set`; the within-set detectors' lists come from `shared` where it serves their search.
+    public func run(_ set: EmbeddingSet, projections: Projections, shared: SharedNeighbours? = nil, runner: StageRunner) throws -> StudyMeasurements {
         try runner.stage("metrics (\(set.name))") { () -> (StudyMeasurements, String) in
-            let measurements = try measure(set, projections: projections)
+            let measurements = try measure(set, projections: projections, shared: shared)
             guard let main = measurements.detections.first else {
                 return (measurements, "no known \(terms.outlierWord): samples ranked by \(measurements.ranking?.name ?? "nothing"), not evaluated")
             }
@@ -140,12 +152,11 @@ public struct MeasurementStage: Sendable {
         }
     }
 
-    func measure(_ set: EmbeddingSet, projections: Projections) throws -> StudyMeasurements {
+    func measure(_ set: EmbeddingSet, projections: Projections, shared: SharedNeighbours? = nil) throws -> StudyMeasurements {
         let meta = set.metadata
         let features = set.features
         let flagged = set.outlierCount
-        let inputs = DetectorInputs(features: features, reference: set.reference, referenceLabels: set.referenceLabels,
-                                    logits: set.logits, search: search)
+        let inputs = detectorInputs(set, shared: shared)
         let detectors = OutlierDetector.available(for: inputs, k: k, lofNeighbours: lofNeighbours, deepK: deepNeighbours)
         let results = try OutlierDetector.evaluate(detectors, on: inputs, isNoise: meta.isNoise)
         let detections = results.compactMap { r in

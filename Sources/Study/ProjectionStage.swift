@@ -45,7 +45,18 @@ public struct ProjectionStage: Sendable {
         self.umap = umap
     }
 
-    public func run(_ set: EmbeddingSet, runner: StageRunner) throws -> Projections {
+    /// The k of the neighbour lists each map of `points` points will ask for, for the maps whose
+    /// search finds lists as `search` does (`SharedNeighbours.sameLists`).
+    public func neighbourDemands(points: Int, search: NeighbourSearch) -> [Int] {
+        let tsneDemands = ([tsne] + (tsne3D.map { [$0] } ?? [])).compactMap { t in
+            SharedNeighbours.sameLists(t.neighbourSearch, search, points: points) ? t.neighbourCount(points: points) : nil
+        }
+        let umapDemand = umap.flatMap { u in SharedNeighbours.sameLists(u.neighbourSearch, search, points: points) ? u.neighbours - 1 : nil }
+        return tsneDemands + (umapDemand.map { [$0] } ?? [])
+    }
+
+    /// The maps of `set`; their neighbour lists come from `shared` where it serves their searches.
+    public func run(_ set: EmbeddingSet, shared: SharedNeighbours? = nil, runner: StageRunner) throws -> Projections {
         let directory = (output as NSString).appendingPathComponent(set.directory)
         try OutputFile.createDirectory(directory)
         let (pca, pca3D) = try runner.stage("PCA (\(set.name))") { () -> ((PCAModel, Matrix), String) in
@@ -70,7 +81,7 @@ public struct ProjectionStage: Sendable {
         }
         func runTSNE(_ parameters: TSNEParameters, file: String) throws -> TSNEResult {
             try project("t-SNE", dimensions: parameters.dimensions, file: file) { name in
-                let result = try TSNE(parameters).fit(set.features) { runner.events(.tsneProgress($0, label: name)) }
+                let result = try TSNE(parameters).fit(set.features, shared: shared) { runner.events(.tsneProgress($0, label: name)) }
                 let r = result.record
                 return (result, result.embedding, r, String(format: "%@, KL %.4f", r.method.rawValue, r.klDivergence))
             }
@@ -79,7 +90,7 @@ public struct ProjectionStage: Sendable {
         let map3D = try tsne3D.map { try runTSNE($0, file: "tsne3d.npy") }
         let umap2D = try umap.map { parameters in
             try project("UMAP", dimensions: parameters.dimensions, file: "umap2d.npy") { name in
-                let result = try UMAP(parameters).fit(set.features) { runner.events(.umapProgress($0, label: name)) }
+                let result = try UMAP(parameters).fit(set.features, shared: shared) { runner.events(.umapProgress($0, label: name)) }
                 let r = result.record
                 return (result, result.embedding, r,
                         "\(r.initialization) start, \(r.epochs) epochs" + (r.crossEntropy.map { String(format: ", cross-entropy %.1f", $0) } ?? ""))

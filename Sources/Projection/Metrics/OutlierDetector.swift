@@ -14,9 +14,11 @@ public struct DetectorInputs: Sendable {
     public var logits: Matrix?
     /// How neighbours are found (exact or approximate; the metric of the kNN-distance and LOF scores).
     public var search: NeighbourSearch
+    /// The set's own neighbour lists when a study has found them once for all its consumers.
+    public var shared: SharedNeighbours?
 
     public init(features: Matrix, reference: Matrix? = nil, referenceLabels: [Int]? = nil, logits: Matrix? = nil,
-                search: NeighbourSearch = NeighbourSearch()) {
+                search: NeighbourSearch = NeighbourSearch(), shared: SharedNeighbours? = nil) {
         precondition(logits.map { $0.rows == features.rows } ?? true, "\(logits?.rows ?? 0) logit rows for \(features.rows) points")
         precondition(referenceLabels == nil || reference?.rows == referenceLabels?.count, "reference labels without their rows")
         self.features = features
@@ -24,6 +26,7 @@ public struct DetectorInputs: Sendable {
         self.referenceLabels = referenceLabels
         self.logits = logits
         self.search = search
+        self.shared = shared
     }
 }
 
@@ -123,7 +126,7 @@ public enum OutlierDetector: Sendable, Hashable, Codable {
     }
 
     /// The k of the within-set neighbour lists this detector reads (nil: it reads none).
-    var withinSetNeighbours: Int? {
+    public var withinSetNeighbours: Int? {
         switch self {
         case .knnDistanceWithinSet(let k), .localOutlierFactor(let k): k
         default: nil
@@ -173,8 +176,8 @@ public enum OutlierDetector: Sendable, Hashable, Codable {
     /// The k nearest other rows of each row, their `squaredDistances` the squares of the metric's
     /// distance (Euclidean: as found; cosine: (1 − cos θ)²), so kNN-distance and LOF scores use the
     /// metric's own distance, as scikit-learn's `metric="cosine"` does.
-    public static func withinSet(_ x: Matrix, k: Int, _ search: NeighbourSearch) throws(EmbedVizError) -> NearestNeighbours {
-        metricDistances(try NearestNeighbours.find(x, k: k, search: search).0, search.metric)
+    public static func withinSet(_ x: Matrix, k: Int, _ search: NeighbourSearch, shared: SharedNeighbours? = nil) throws(EmbedVizError) -> NearestNeighbours {
+        metricDistances(try NearestNeighbours.find(x, k: k, search: search, shared: shared).0, search.metric)
     }
 
     /// The same, as the first k of `lists` (already `withinSet`'s lists, for a k at least this one) when given.
@@ -208,7 +211,7 @@ extension OutlierDetector {
                                 isNoise: [Bool]?) throws(EmbedVizError) -> [DetectorResult] {
         let outliers = isNoise?.filter { $0 }.count ?? 0
         var withinSet: NearestNeighbours?
-        if let k = detectors.compactMap(\.withinSetNeighbours).max() { withinSet = try Self.withinSet(inputs.features, k: k, inputs.search) }
+        if let k = detectors.compactMap(\.withinSetNeighbours).max() { withinSet = try Self.withinSet(inputs.features, k: k, inputs.search, shared: inputs.shared) }
         var results: [DetectorResult] = []
         for detector in detectors {
             let scores = try detector.scores(inputs, withinSet: withinSet)

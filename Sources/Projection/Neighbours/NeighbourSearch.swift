@@ -113,6 +113,9 @@ public struct NeighbourReport: Sendable, Codable, Equatable {
     public var method: NeighbourSearch.Method
     public var metric: NeighbourSearch.Metric
     public var k: Int
+    /// Set when these lists are the first `k` of lists found for this larger k (`SharedNeighbours`);
+    /// the times are then those of that search, or 0 for every request after the one that made it.
+    public var prefixOf: Int?
     public var points: Int
     /// HNSW parameters (approximate runs only).
     public var m: Int?
@@ -144,7 +147,7 @@ public struct NeighbourReport: Sendable, Codable, Equatable {
     /// One line for progress displays: "exact kNN (k = 90)" or
     /// "approximate kNN (HNSW M 16, ef 136): recall 0.9987 on 500 rows".
     public var summary: String {
-        let metricText = metric == .cosine ? ", cosine" : ""
+        let metricText = (metric == .cosine ? ", cosine" : "") + (prefixOf.map { ", shared: the first \(k) of \($0)" } ?? "")
         guard method == .approx else { return "exact kNN (k = \(k)\(metricText))" }
         var text = "approximate kNN (HNSW M \(m ?? 0), ef \(ef ?? 0), k = \(k)\(metricText))"
         if let recall { text += String(format: ": recall %.4f on %d rows", recall, recallRows) }
@@ -174,10 +177,12 @@ extension NearestNeighbours {
     /// The `k` nearest other rows of every row of `x` (N×D), found as `search` says, with a report of
     /// how (and for approximate runs, the measured recall). For the cosine metric the lists'
     /// `squaredDistances` hold 1 − cos θ (see `NeighbourSearch.Metric`).
+    /// When `shared` serves this search (`SharedNeighbours.serves`), the lists are its first k instead.
     /// - Throws: `EmbedVizError.input` unless 1 ≤ k < N, for non-finite data, unusable parameters,
     ///   or (cosine) a zero row.
-    public static func find(_ x: Matrix, k: Int, search: NeighbourSearch = NeighbourSearch(),
+    public static func find(_ x: Matrix, k: Int, search: NeighbourSearch = NeighbourSearch(), shared: SharedNeighbours? = nil,
                             progress: (NeighbourProgress) -> Void = { _ in }) throws(EmbedVizError) -> (NearestNeighbours, NeighbourReport) {
+        if let shared, shared.serves(x, k: k, search: search) { return try shared.lists(k: k, progress: progress) }
         try search.validate()
         guard k >= 1, k < x.rows else {
             throw EmbedVizError.input("k = \(k) nearest neighbours need 1 ≤ k < N, and there are \(x.rows) points")

@@ -165,9 +165,10 @@ public enum Affinities {
 
     /// The first step: checks that `x` and the perplexity make affinities, then finds each point's
     /// k = `neighbours` ?? min(N−1, ⌊3·perplexity⌋) nearest neighbours as `search` says (exact for
-    /// k = N − 1, the dense affinities, whatever it says: there is nothing to approximate).
+    /// k = N − 1, the dense affinities, whatever it says: there is nothing to approximate), or as
+    /// the first k of `shared`'s lists when it serves that search.
     public static func nearestNeighbours(_ x: Matrix, perplexity: Double, neighbours: Int? = nil,
-                                         search: NeighbourSearch = NeighbourSearch(),
+                                         search: NeighbourSearch = NeighbourSearch(), shared: SharedNeighbours? = nil,
                                          progress: (NeighbourProgress) -> Void = { _ in }) throws -> (NearestNeighbours, NeighbourReport) {
         let n = x.rows
         guard n >= 4 else { throw EmbedVizError.input("t-SNE needs at least 4 points, got \(n)") }
@@ -186,7 +187,7 @@ public enum Affinities {
         guard !identical else { throw EmbedVizError.input("all \(n) points are identical: there is nothing to embed") }
         var search = search
         if k == n - 1 { search.method = .exact }
-        return try Profile.section("t-SNE kNN") { try NearestNeighbours.find(x, k: k, search: search, progress: progress) }
+        return try Profile.section("t-SNE kNN") { try NearestNeighbours.find(x, k: k, search: search, shared: shared, progress: progress) }
     }
 
     /// The second step: P from each point's neighbour lists (calibration, then symmetrization).

@@ -9,8 +9,9 @@ public struct TSNE: Sendable {
 
     public init(_ parameters: TSNEParameters = TSNEParameters()) { self.parameters = parameters }
 
-    /// Embeds the rows of `x`.
-    public func fit(_ x: Matrix, initialization: TSNEInitialization = .pca,
+    /// Embeds the rows of `x`; its neighbour lists are the first k of `shared`'s when it serves
+    /// this search (`SharedNeighbours`: one search for every map of a study), found here otherwise.
+    public func fit(_ x: Matrix, initialization: TSNEInitialization = .pca, shared: SharedNeighbours? = nil,
                     progress: (TSNEProgress) -> Void = { _ in }) throws -> TSNEResult {
         let start = Date()
         let n = x.rows
@@ -34,7 +35,7 @@ public struct TSNE: Sendable {
                                alternative: "use fewer \(parameter: "dimensions", of: "TSNEParameters")")
         let neighbours = method == .exact ? n - 1 : nil
         let (lists, neighbourReport) = try Affinities.nearestNeighbours(x, perplexity: p.perplexity, neighbours: neighbours,
-                                                                         search: p.neighbourSearch) { stage in
+                                                                         search: p.neighbourSearch, shared: shared) { stage in
             let elapsed = Date().timeIntervalSince(start)
             progress(TSNEProgress(phase: .affinities, done: stage.done, total: stage.total, kl: nil, elapsed: elapsed,
                                   etaSeconds: elapsed / Double(max(stage.done, 1)) * Double(stage.total - stage.done),

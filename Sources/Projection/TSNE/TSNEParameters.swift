@@ -82,6 +82,13 @@ public struct TSNEParameters: Sendable, Codable, Equatable {
     /// cannot use: non-finite numbers, perplexity with 3·perplexity < 1 (no neighbour), negative
     /// iteration counts, non-positive exaggeration, learning rate or step norm, negative θ,
     /// momentum or gain, `klEvery` < 1. (Whether the perplexity fits N is checked with the data.)
+    /// The k of the neighbour lists a fit of `points` points searches: min(N − 1, ⌊3·perplexity⌋),
+    /// or nil for the exact method (its dense affinities take every other point, found exactly).
+    public func neighbourCount(points: Int) -> Int? {
+        (method == .auto ? TSNEMethod.choose(points: points, dimensions: dimensions) : method) == .exact
+            ? nil : min(points - 1, Int(3 * perplexity))
+    }
+
     public func validate() throws(EmbedVizError) {
         func require(_ ok: Bool, _ name: String, _ rule: String, _ value: Any) throws(EmbedVizError) {
             if !ok { throw EmbedVizError.input("t-SNE's \(name) must be \(rule), got \(value)", at: name) }

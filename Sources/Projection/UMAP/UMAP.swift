@@ -14,13 +14,14 @@ public struct UMAP: Sendable {
     /// Maps the rows of `x` (N×D) into `parameters.dimensions`.
     /// - Throws: `EmbedVizError.input` for unusable parameters or data (non-finite values, fewer than
     ///   `neighbours` points, a zero row with the cosine metric, a given start of the wrong shape).
-    public func fit(_ x: Matrix, initialization: UMAPInitialization = .spectral,
+    ///   Its neighbour lists are the first k of `shared`'s when it serves this search (`SharedNeighbours`).
+    public func fit(_ x: Matrix, initialization: UMAPInitialization = .spectral, shared: SharedNeighbours? = nil,
                     progress: (UMAPProgress) -> Void = { _ in }) throws -> UMAPResult {
-        try fit(x, initialization: initialization, progress: progress, observe: nil)
+        try fit(x, initialization: initialization, shared: shared, progress: progress, observe: nil)
     }
 
     /// `fit`, with `observe(epoch, map)` called after each epoch (tests follow the objective with it).
-    func fit(_ x: Matrix, initialization: UMAPInitialization, progress: (UMAPProgress) -> Void,
+    func fit(_ x: Matrix, initialization: UMAPInitialization, shared: SharedNeighbours? = nil, progress: (UMAPProgress) -> Void,
              observe: ((Int, [Float]) -> Void)?) throws -> UMAPResult {
         let start = Date()
         let p = parameters
@@ -36,7 +37,7 @@ public struct UMAP: Sendable {
         func elapsed() -> Double { Date().timeIntervalSince(start) }
         var search = p.neighbourSearch
         search.seed = p.seed
-        let (lists, neighbourReport) = try NearestNeighbours.find(x, k: p.neighbours - 1, search: search) { stage in
+        let (lists, neighbourReport) = try NearestNeighbours.find(x, k: p.neighbours - 1, search: search, shared: shared) { stage in
             let t = elapsed()
             progress(UMAPProgress(phase: .neighbours, done: stage.done, total: stage.total, elapsed: t,
                                   etaSeconds: t / Double(max(stage.done, 1)) * Double(stage.total - stage.done), neighbours: stage))
