@@ -124,6 +124,34 @@ public struct FFTRepulsion: RepulsiveForces {
         return Profile.section("FFT interpolate") { interpolate(y, layout, grid, into: &forces) } - Double(n)
     }
 
+    /// The repulsion the fixed 2-D map `y` exerts anywhere within `margin` of its bounding box: its
+    /// points' charges spread and convolved once, as `compute` does every iteration (same grid rule,
+    /// kernel and interpolation), the four potentials kept at the nodes (`FixedMapField`).
+    mutating func field(of y: Embedding, margin: Double) -> FixedMapField {
+        precondition(y.dimensions == 2, "a fixed-map field is 2-D")
+        let p = interpolationPoints
+        let (low, high, _) = Self.bounds(y.coordinates)
+        let boxes = intervals(extent: high - low + 2 * margin)
+        let layout = GridLayout(low: low - margin, width: max(high - low + 2 * margin, 1e-9) / Double(boxes), boxes: boxes, p: p)
+        let m = boxes * p
+        let grid = plans.grid(length: 2 * m, dimensions: 2, terms: 4, threads: Threads.count)
+        fillKernel(grid, nodes: m, spacing: layout.width / Double(p))
+        grid.forwardKernel()
+        buckets.sort(y, layout)
+        spread(y, layout, grid)
+        grid.convolveAll(occupied: m)
+        let scale = Float(1 / Double(grid.realCount))
+        var potentials = [SIMD4<Float>](repeating: .zero, count: m * m)
+        let charges = grid.charges, length = grid.length
+        for a in 0..<m {
+            for b in 0..<m {
+                let node = a * length + b
+                potentials[a * m + b] = SIMD4(charges[0][node], charges[1][node], charges[2][node], charges[3][node]) * scale
+            }
+        }
+        return FixedMapField(layout: layout, nodes: m, potentials: potentials, low: low - margin, high: high + margin)
+    }
+
     /// Each point's charges onto the p^d nodes of its interval, band by band of first-axis intervals.
     private func spread(_ y: Embedding, _ layout: GridLayout, _ grid: FFTGrid) {
         let (d, p, length) = (y.dimensions, layout.p, grid.length)
@@ -272,6 +300,43 @@ public struct FFTRepulsion: RepulsiveForces {
                 }
             }
         }
+    }
+}
+
+/// The repulsion of a fixed 2-D map of N points at any position y of a box around it, for placing new
+/// points (`TSNETransform`): F(y) = Σⱼ w(y, yⱼ)²(y − yⱼ) and Z(y) = Σⱼ w(y, yⱼ), w = (1 + ‖y − yⱼ‖²)⁻¹,
+/// interpolated from the map's FFT grid potentials (`FFTRepulsion.field(of:margin:)`) — O(p²) per
+/// position instead of a Barnes–Hut walk, with the interpolation error of the fit's FFT repulsion.
+struct FixedMapField: Sendable {
+    let layout: GridLayout
+    /// Nodes per axis.
+    let nodes: Int
+    /// φ₁…φ₄ at node (a, b), row-major, already divided by the inverse FFT's length.
+    let potentials: [SIMD4<Float>]
+    /// The box the grid covers (both axes).
+    let low: Double
+    let high: Double
+
+    /// F and Z at (u, v), or nil outside the grid's box.
+    @inline(__always)
+    func at(_ u: Double, _ v: Double) -> (force: SIMD2<Double>, z: Double)? {
+        guard u >= low, u <= high, v >= low, v <= high else { return nil }
+        let p = layout.p
+        let (bx, wx) = layout.locate(u), (by, wy) = layout.locate(v)
+        var phi = SIMD4<Double>()
+        potentials.withUnsafeBufferPointer { nodes in
+            for jx in 0..<p {
+                let row = (bx * p + jx) * self.nodes + by * p
+                var column = SIMD4<Double>()
+                for jy in 0..<p {
+                    let q = nodes[row + jy]
+                    column += wy[jy] * SIMD4(Double(q[0]), Double(q[1]), Double(q[2]), Double(q[3]))
+                }
+                phi += wx[jx] * column
+            }
+        }
+        let force = SIMD2(u * phi[0] - phi[1], v * phi[0] - phi[2])
+        return (force, (1 + u * u + v * v) * phi[0] - 2 * (u * phi[1] + v * phi[2]) + phi[3])
     }
 }
 

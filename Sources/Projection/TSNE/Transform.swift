@@ -20,6 +20,7 @@ public struct TSNETransform: Sendable {
         /// Per-point gradient norm limit (openTSNE's `max_grad_norm` for transforms).
         public var maximumGradientNorm = 0.25
         public var minimumGain = 0.01
+        /// Barnes–Hut accuracy of the repulsion for 3-D maps (and for points that leave a 2-D map's field).
         public var theta = 0.5
         /// How the new points' nearest reference points are found (`auto` resolves on the
         /// reference's size; use the metric the map was made with).
@@ -60,6 +61,8 @@ public struct TSNETransform: Sendable {
     public let referenceInput: Matrix
     public let referenceEmbedding: Matrix
     private let tree: BarnesHutRepulsion.Tree
+    /// A 2-D map's repulsion, precomputed on the FFT grid (nil for 3-D maps: Barnes–Hut).
+    private let field: FixedMapField?
     /// The reference input prepared for neighbour search (its HNSW graph for approximate search).
     public let neighbourIndex: NeighbourIndex
 
@@ -85,8 +88,19 @@ public struct TSNETransform: Sendable {
         self.parameters = parameters
         self.referenceInput = referenceInput
         self.referenceEmbedding = referenceEmbedding
-        tree = BarnesHutRepulsion.Tree(Embedding(count: referenceEmbedding.rows, dimensions: referenceEmbedding.columns,
-                                                 coordinates: referenceEmbedding.storage.map(Double.init)))
+        let map = Embedding(count: referenceEmbedding.rows, dimensions: referenceEmbedding.columns,
+                            coordinates: referenceEmbedding.storage.map(Double.init))
+        tree = BarnesHutRepulsion.Tree(map)
+        if map.dimensions == 2 {
+            // Placed points start at their reference neighbours' median and move little; a margin of
+            // 5% of the extent (at least one unit) around the map holds them, the rest use the tree.
+            let (low, high, _) = FFTRepulsion.bounds(map.coordinates)
+            var fft = FFTRepulsion()
+            try fft.requireGrid(for: map)
+            field = fft.field(of: map, margin: max(1, 0.05 * (high - low)))
+        } else {
+            field = nil
+        }
     }
 
     /// Embeds the rows of `x` (M×D, same columns as the reference input) into the map.
@@ -131,7 +145,7 @@ public struct TSNETransform: Sendable {
                 y[i * d + c] = values.count % 2 == 1 ? values[h] : (values[h - 1] + values[h]) / 2
             }
         }
-        var objective = Placement(reference: reference, tree: tree, dimensions: d, k: k, neighbours: nearestIndex,
+        var objective = Placement(reference: reference, tree: tree, field: field, dimensions: d, k: k, neighbours: nearestIndex,
                                   affinities: affinity, thetaSquared: Float(p.theta * p.theta),
                                   maximumGradientNorm: p.maximumGradientNorm)
         let descent = GradientDescent(
@@ -151,12 +165,14 @@ public struct TSNETransform: Sendable {
 
 /// The objective of placing new points into a fixed map (openTSNE's transform): each new point is
 /// attracted to its nearest reference points (affinities over k, rows summing to 1) and repelled by
-/// the whole reference (Barnes–Hut over the reference's tree), normalised per point; new points do
+/// the whole reference — a 2-D map's field interpolated from its FFT grid, made once (`FixedMapField`;
+/// Barnes–Hut over the reference's tree for 3-D maps and outside the field's box) — normalised per point; new points do
 /// not interact, so every point's gradient is its own, computed by one thread. Gradients are
 /// clipped to `maximumGradientNorm` per point (openTSNE's `max_grad_norm`). It has no value to report.
 struct Placement: TSNEObjective {
     let reference: [Double]
     let tree: BarnesHutRepulsion.Tree
+    let field: FixedMapField?
     let dimensions: Int
     /// Affinities per new point: `k` reference neighbours (`neighbours`, M×k) with weights `affinities`.
     let k: Int
@@ -176,8 +192,13 @@ struct Placement: TSNEObjective {
                 var yi = SIMD4<Double>()
                 for c in 0..<d { yi[c] = y.coordinates[i * d + c] }
                 // Repulsion from the reference, normalised per point.
-                let (force, z) = BarnesHutRepulsion.repulsion(at: SIMD4<Float>(yi), tree: objective.tree,
+                let (force, z): (SIMD4<Double>, Double)
+                if let field = objective.field, let found = field.at(yi[0], yi[1]) {
+                    (force, z) = (SIMD4(found.force[0], found.force[1], 0, 0), found.z)
+                } else {
+                    (force, z) = BarnesHutRepulsion.repulsion(at: SIMD4<Float>(yi), tree: objective.tree,
                                                               thetaSquared: objective.thetaSquared, list: list)
+                }
                 var total = SIMD4<Double>()
                 for e in 0..<k {
                     let j = Int(objective.neighbours[i * k + e])
