@@ -88,10 +88,15 @@ enum Findings {
 
     // MARK: - t-SNE
 
+    /// How P was made, from the run record: dense, or over k neighbours found as its neighbour report says.
     static func tsneAffinities(_ r: TSNERecord) -> String {
-        r.method == .exact
-            ? String(format: "Dense affinities over all %d other points (perplexity %.0f)", r.points - 1, r.parameters.perplexity)
-            : String(format: "Exact k-nearest-neighbour affinities (perplexity %.0f, %d neighbours)", r.parameters.perplexity, r.neighbours)
+        if r.method == .exact {
+            return String(format: "Dense affinities over all %d other points (perplexity %.0f)", r.points - 1, r.parameters.perplexity)
+        }
+        let found = r.neighbourSearch.map { $0.method == .approx ? "approximate" : "exact" } ?? "exact"
+        let how = r.neighbourSearch.map { "; \($0.summary)" } ?? ""
+        return String(format: "%@ k-nearest-neighbour affinities (perplexity %.0f, %d neighbours%@)",
+                      found.prefix(1).uppercased() + found.dropFirst(), r.parameters.perplexity, r.neighbours, how)
     }
 
     static func tsneInitialisation(_ r: TSNERecord) -> String {

@@ -46,6 +46,25 @@ import Testing
         #expect(one.contains("learning rate 0.001") && one.contains("batch 32") && one.contains("for 1 epoch on"), "\(one)")
     }
 
+    @Test("the t-SNE affinities sentence says how the neighbours were found: exact, or approximate with the measured recall")
+    func tsneNeighbours() throws {
+        var rng = SeededGenerator(seed: 3)
+        let x = Matrix(rows: 1_200, columns: 5, storage: (0..<6_000).map { _ in Float(rng.normal()) })
+        var parameters = TSNEParameters()
+        parameters.iterations = 20
+        parameters.earlyExaggerationIterations = 10
+        parameters.method = .bh
+        var record = try TSNE(parameters).fit(x).record
+        let exact = Findings.tsneAffinities(record)
+        #expect(exact.hasPrefix("Exact k-nearest-neighbour affinities (perplexity 30, 90 neighbours; exact kNN"), "\(exact)")
+        record.neighbourSearch?.method = .approx
+        record.neighbourSearch?.recall = 0.9912
+        record.neighbourSearch?.recallRows = 500
+        let approximate = Findings.tsneAffinities(record)
+        #expect(approximate.hasPrefix("Approximate k-nearest-neighbour affinities") && approximate.contains("recall 0.9912 on 500 rows"),
+                "\(approximate)")
+    }
+
     @Test("the PCA sentence names the solver that ran")
     func pcaSolver() {
         #expect(Findings.pcaSolver(.covariance).contains("covariance route"))
