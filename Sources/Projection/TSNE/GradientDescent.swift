@@ -19,6 +19,17 @@ public struct GainsMomentum: Sendable {
         self.maximumStepNorm = maximumStepNorm
     }
 
+    /// The state relabelled with the points (point r becomes point `order[r]`; d values per point).
+    public mutating func renumber(_ order: [Int32], dimensions d: Int) {
+        func relabelled(_ values: [Double]) -> [Double] {
+            var out = values
+            for (r, i) in order.enumerated() { for k in 0..<d { out[r * d + k] = values[Int(i) * d + k] } }
+            return out
+        }
+        update = relabelled(update)
+        gains = relabelled(gains)
+    }
+
     /// Moves `y` (N×d) one step down `gradient`.
     public mutating func step(_ y: inout Embedding, gradient: [Double], rate: Double, momentum: Double) {
         let (n, d) = (y.count, y.dimensions)
@@ -77,6 +88,9 @@ public struct GradientDescent {
         public var values: [TSNERecord.KLPoint] = []
         public var lastValue: Double?
         public var phaseSeconds: [Double] = []
+        /// When the points were renumbered between phases: point r of the final map is point
+        /// `order[r]` of the start (nil: never renumbered).
+        public var order: [Int32]?
     }
 
     public var phases: [Phase]
@@ -92,8 +106,12 @@ public struct GradientDescent {
     }
 
     /// Runs every phase from `y`; `progress` gets the phase, iterations done and in total, the last value.
+    /// - Parameter renumber: called before every phase but the first with the map so far; the points
+    ///   (map, optimiser state and objective) are renumbered by the order it returns, when the
+    ///   objective can be (`TSNEObjective.renumber`). The trace's `order` says where each went.
     public func run<Objective: TSNEObjective>(_ objective: inout Objective, from y: inout Embedding,
-                                              progress: (TSNEProgress) -> Void = { _ in }) throws(EmbedVizError) -> Trace {
+                                              progress: (TSNEProgress) -> Void = { _ in },
+                                              renumber: ((Embedding) -> [Int32])? = nil) throws(EmbedVizError) -> Trace {
         let (n, d) = (y.count, y.dimensions)
         var step = GainsMomentum(count: n * d, minimumGain: minimumGain, maximumStepNorm: maximumStepNorm)
         var gradient = [Double](repeating: 0, count: n * d)
@@ -101,7 +119,15 @@ public struct GradientDescent {
         let total = phases.map(\.iterations).reduce(0, +)
         let start = Date()
         var iteration = 0
-        for phase in phases {
+        for (index, phase) in phases.enumerated() {
+            if index > 0, let renumber {
+                let order = Profile.section("t-SNE renumber") { renumber(y) }
+                if objective.renumber(order) {
+                    y = y.renumbered(order)
+                    step.renumber(order, dimensions: d)
+                    trace.order = trace.order.map { before in order.map { before[Int($0)] } } ?? order
+                }
+            }
             let phaseStart = Date()
             for _ in 0..<phase.iterations {
                 let evaluate = evaluateEvery.map { (iteration + 1) % $0 == 0 || iteration == total - 1 } ?? false

@@ -11,6 +11,14 @@ public protocol TSNEObjective {
     /// - Throws: when the positions are unusable (non-finite, or too large a map for the method).
     mutating func gradient(at y: Embedding, exaggeration: Double, evaluate: Bool,
                            into gradient: UnsafeMutableBufferPointer<Double>) throws(EmbedVizError) -> Double?
+
+    /// Relabels the objective's points (point r becomes point `order[r]` of before); false when the
+    /// objective cannot (then the optimiser keeps the numbering).
+    mutating func renumber(_ order: [Int32]) -> Bool
+}
+
+extension TSNEObjective {
+    public mutating func renumber(_ order: [Int32]) -> Bool { false }
 }
 
 /// The KL divergence of a map from the input affinities P, with its gradient: the attractive term
@@ -22,7 +30,7 @@ public protocol TSNEObjective {
 /// finish together; the result does not depend on the split (each row is summed by one thread, in
 /// one order). Then the repulsion runs with every thread.
 public struct KLDivergence: TSNEObjective {
-    public let p: SparseAffinities
+    public private(set) var p: SparseAffinities
     public private(set) var forces: any RepulsiveForces
     private var repulsion: [Double] = []
     /// The positions rounded to Float, for the attraction's SIMD lanes (made once per iteration, in parallel).
@@ -33,6 +41,13 @@ public struct KLDivergence: TSNEObjective {
     public init(_ p: SparseAffinities, forces: any RepulsiveForces) {
         self.p = p
         self.forces = forces
+    }
+
+    /// P relabelled (`SparseAffinities.renumbered`); the repulsion keeps nothing of the numbering
+    /// between iterations (its tree or buckets are made from each iteration's positions).
+    public mutating func renumber(_ order: [Int32]) -> Bool {
+        p = p.renumbered(order)
+        return true
     }
 
     public mutating func gradient(at y: Embedding, exaggeration: Double, evaluate: Bool,

@@ -85,7 +85,10 @@ public struct TSNE: Sendable {
     /// Gradient descent from `initial` on the affinities `p`: the early-exaggeration phase, then
     /// the plain one, against the KL divergence with `method`'s repulsion.
     /// - Throws: `EmbedVizError` (numerical) when the map stops being finite, instead of returning NaNs.
-    func optimise(_ p: SparseAffinities, initial: Embedding, method: TSNEMethod,
+    /// - Parameter renumber: run on points renumbered by `LocalityOrder.morton` — of the start, and again
+    ///   of the map after early exaggeration (the result is in the input's order either way). Tests
+    ///   compare with `false`.
+    func optimise(_ p: SparseAffinities, initial: Embedding, method: TSNEMethod, renumber: Bool = true,
                   progress: (TSNEProgress) -> Void = { _ in }) throws(EmbedVizError) -> Optimisation {
         let parameters = self.parameters
         let n = initial.count
@@ -94,7 +97,9 @@ public struct TSNE: Sendable {
         case .fft: FFTRepulsion()
         case .bh, .auto: BarnesHutRepulsion(theta: parameters.theta)
         }
-        var objective = KLDivergence(p, forces: forces)
+        // Points renumbered along a Morton curve of the start (LocalityOrder.swift), put back at the end.
+        let order = renumber ? Profile.section("t-SNE renumber") { LocalityOrder.morton(initial) } : nil
+        var objective = KLDivergence(order.map { p.renumbered($0) } ?? p, forces: forces)
         let early = min(parameters.earlyExaggerationIterations, parameters.iterations)
         let phases = [
             GradientDescent.Phase(name: .earlyExaggeration, iterations: early, exaggeration: parameters.earlyExaggeration,
@@ -106,8 +111,12 @@ public struct TSNE: Sendable {
         ].filter { $0.iterations > 0 }
         let descent = GradientDescent(phases: phases, minimumGain: parameters.minimumGain,
                                       maximumStepNorm: parameters.maximumStepNorm, recentre: true, evaluateEvery: parameters.klEvery)
-        var y = initial
-        let trace = try descent.run(&objective, from: &y, progress: progress)
+        var y = order.map { initial.renumbered($0) } ?? initial
+        // Renumbered again after early exaggeration, along the map it made (clusters have formed).
+        let trace = try descent.run(&objective, from: &y, progress: progress,
+                                    renumber: order == nil ? nil : { LocalityOrder.morton($0) })
+        // Point r of y is point order[trace.order[r]] of the input.
+        if let order { y = y.restored(trace.order.map { later in later.map { order[Int($0)] } } ?? order) }
         // The final KL with the exact Z where that is affordable; else the method's last estimate.
         let exact = n <= 20_000
         let finalKL = Profile.section("t-SNE final KL") { exact ? KLDivergence.exact(p, y) : (trace.lastValue ?? .nan) }
