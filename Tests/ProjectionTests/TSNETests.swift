@@ -54,6 +54,38 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
         }
     }
 
+    @Test("symmetrised P is (P_cond + P_condᵀ)/2N entry for entry, each row in ascending column order")
+    func symmetrizeDefinition() {
+        var rng = SeededGenerator(seed: 17)
+        let (n, k) = (300, 7)
+        var indices = [Int32](), conditional = [Float]()
+        var expected = [[Int32: Float]](repeating: [:], count: n)
+        for i in 0..<n {
+            var chosen = Set<Int32>()
+            while chosen.count < k { let j = Int32(Int.random(in: 0..<n, using: &rng)); if j != Int32(i) { chosen.insert(j) } }
+            for j in chosen.sorted() {
+                let v = Float(rng.nextUnitDouble())
+                indices.append(j)
+                conditional.append(v)
+            }
+        }
+        let scale = 1 / Float(2 * n)
+        for i in 0..<n {
+            for e in (i * k)..<((i + 1) * k) {
+                let j = Int(indices[e]), v = conditional[e] * scale
+                expected[i][Int32(j), default: 0] += v
+                expected[j][Int32(i), default: 0] += v
+            }
+        }
+        let p = Affinities.symmetrize(indices: indices, conditional: conditional, k: k)
+        for i in 0..<n {
+            let row = Array(p.columns[p.rowStart[i]..<p.rowStart[i + 1]])
+            #expect(row == expected[i].keys.sorted())
+            // Each value is one or two products summed: the same Float whichever is added first.
+            for e in p.rowStart[i]..<p.rowStart[i + 1] { #expect(p.values[e] == expected[i][p.columns[e]]) }
+        }
+    }
+
     @Test("P is symmetric, non-negative and sums to 1")
     func symmetric() throws {
         let x = randomMatrix(120, 6, seed: 3)

@@ -128,29 +128,53 @@ public enum Affinities {
                 columns[fill[j]] = Int32(i); values[fill[j]] = v; fill[j] += 1
             }
         }
-        // Sort each row by column and add duplicates (pairs that are neighbours both ways).
-        var rowStart = [0]
-        rowStart.reserveCapacity(n + 1)
-        var outColumns = [Int32](), outValues = [Float]()
-        outColumns.reserveCapacity(columns.count)
-        outValues.reserveCapacity(columns.count)
-        var order = [Int]()
-        for i in 0..<n {
-            let range = start[i]..<start[i + 1]
-            order.removeAll(keepingCapacity: true)
-            order.append(contentsOf: range)
-            order.sort { columns[$0] < columns[$1] }
-            var last: Int32 = -1
-            for e in order {
-                if columns[e] == last {
-                    outValues[outValues.count - 1] += values[e]
-                } else {
-                    outColumns.append(columns[e])
-                    outValues.append(values[e])
-                    last = columns[e]
+        // Sort each row by column and add duplicates (pairs that are neighbours both ways: two
+        // values, so their sum does not depend on the order) — rows in parallel, each by one thread:
+        // first in place with the number of distinct columns, then compacted.
+        var distinct = [Int](repeating: 0, count: n)
+        columns.withUnsafeMutableBufferPointer { c in
+            values.withUnsafeMutableBufferPointer { v in
+                distinct.withUnsafeMutableBufferPointer { counted in
+                    let shared = UncheckedSendable((c.baseAddress!, v.baseAddress!, counted.baseAddress!))
+                    Threads.parallelFor(n, minimumChunk: 2048) { rows in
+                        let (c, v, counted) = shared.value
+                        var entries: [(column: Int32, value: Float)] = []
+                        for i in rows {
+                            entries.removeAll(keepingCapacity: true)
+                            for e in start[i]..<start[i + 1] { entries.append((c[e], v[e])) }
+                            entries.sort { $0.column < $1.column }
+                            var written = start[i], last: Int32 = -1
+                            for entry in entries {
+                                if entry.column == last {
+                                    v[written - 1] += entry.value
+                                } else {
+                                    (c[written], v[written]) = (entry.column, entry.value)
+                                    written += 1
+                                    last = entry.column
+                                }
+                            }
+                            counted[i] = written - start[i]
+                        }
+                    }
                 }
             }
-            rowStart.append(outColumns.count)
+        }
+        var rowStart = [Int](repeating: 0, count: n + 1)
+        for i in 0..<n { rowStart[i + 1] = rowStart[i] + distinct[i] }
+        var outColumns = [Int32](repeating: 0, count: rowStart[n]), outValues = [Float](repeating: 0, count: rowStart[n])
+        outColumns.withUnsafeMutableBufferPointer { oc in
+            outValues.withUnsafeMutableBufferPointer { ov in
+                let shared = UncheckedSendable((oc.baseAddress!, ov.baseAddress!))
+                Threads.parallelFor(n, minimumChunk: 4096) { rows in
+                    let (oc, ov) = shared.value
+                    for i in rows {
+                        for t in 0..<distinct[i] {
+                            oc[rowStart[i] + t] = columns[start[i] + t]
+                            ov[rowStart[i] + t] = values[start[i] + t]
+                        }
+                    }
+                }
+            }
         }
         return SparseAffinities(count: n, rowStart: rowStart, columns: outColumns, values: outValues, neighbours: k)
     }
