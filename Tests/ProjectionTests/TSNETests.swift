@@ -307,6 +307,23 @@ func looKNNAccuracy(_ y: Matrix, _ labels: [Int], k: Int = 10) -> Double {
         }
     }
 
+    @Test("a 2-D map whose FFT grid would exceed the memory budget is placed into with the Barnes–Hut tree instead")
+    func wideMapFallsBackToTheTree() throws {
+        let (x, labels, reference) = try Self.clusteredMap(perCluster: 80, seed: 21, iterations: 400, perplexity: 20)
+        let (fresh, freshLabels) = clusters(4, perCluster: 10, dimensions: 20, seed: 22)
+        // The grid of this map (≥ 50 intervals of 3 nodes, 5 FFT buffers of 300²) needs ≈ 3.6 MB.
+        let placed = try MemoryBudget.withBudget(bytes: 1 << 20) {
+            try TSNETransform(referenceInput: x, referenceEmbedding: reference).transform(fresh)
+        }
+        let d = PairwiseDistances.squared(placed, reference)
+        for i in 0..<40 {
+            let nearest = (0..<x.rows).sorted { d[i, $0] < d[i, $1] }.prefix(10)
+            let votes = Dictionary(grouping: nearest, by: { labels[$0] }).mapValues(\.count)
+            #expect(votes.max { $0.value < $1.value }!.key == freshLabels[i], "point \(i) landed among \(votes)")
+        }
+        #expect(FFTRepulsion().gridBytes(intervals: 50, dimensions: 2) > 1 << 20)
+    }
+
     /// Replaces a check that compared the reference a transformer was just given with itself (no
     /// transform in between). Here the bits are copied *before* `transform` (into a new array, so a
     /// write into the transformer's own storage would not reach the copy) and compared after it,

@@ -94,10 +94,12 @@ public struct TSNETransform: Sendable {
         if map.dimensions == 2 {
             // Placed points start at their reference neighbours' median and move little; a margin of
             // 5% of the extent (at least one unit) around the map holds them, the rest use the tree.
+            // A map too wide for a grid within the memory budget is placed with the tree alone.
             let (low, high, _) = FFTRepulsion.bounds(map.coordinates)
+            let margin = max(1, 0.05 * (high - low))
             var fft = FFTRepulsion()
-            try fft.requireGrid(for: map)
-            field = fft.field(of: map, margin: max(1, 0.05 * (high - low)))
+            let widened = Embedding(count: 2, dimensions: 2, coordinates: [low - margin, low - margin, high + margin, high + margin])
+            field = (try? fft.requireGrid(for: widened)) == nil ? nil : fft.field(of: map, margin: margin)
         } else {
             field = nil
         }
