@@ -93,10 +93,10 @@ enum Findings {
         if r.method == .exact {
             return String(format: "Dense affinities over all %d other points (perplexity %.0f)", r.points - 1, r.parameters.perplexity)
         }
-        let found = r.neighbourSearch.map { $0.method == .approx ? "approximate" : "exact" } ?? "exact"
+        let found = r.neighbourSearch?.method == .approx ? "Approximate" : "Exact"
         let how = r.neighbourSearch.map { "; \($0.summary)" } ?? ""
         return String(format: "%@ k-nearest-neighbour affinities (perplexity %.0f, %d neighbours%@)",
-                      found.prefix(1).uppercased() + found.dropFirst(), r.parameters.perplexity, r.neighbours, how)
+                      found, r.parameters.perplexity, r.neighbours, how)
     }
 
     static func tsneInitialisation(_ r: TSNERecord) -> String {

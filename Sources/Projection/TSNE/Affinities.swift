@@ -44,6 +44,23 @@ public struct SparseAffinities: Sendable, Equatable {
         }
     }
 
+    /// Writes a row's `entries` in ascending column order, entries of one column added (in P they
+    /// come in pairs, whose sum does not depend on the order); returns how many were written.
+    static func writeSortedRow(_ entries: inout [(column: Int32, value: Float)], columns: UnsafeMutablePointer<Int32>,
+                               values: UnsafeMutablePointer<Float>) -> Int {
+        entries.sort { $0.column < $1.column }
+        var written = 0
+        for entry in entries {
+            if written > 0 && columns[written - 1] == entry.column {
+                values[written - 1] += entry.value
+            } else {
+                (columns[written], values[written]) = (entry.column, entry.value)
+                written += 1
+            }
+        }
+        return written
+    }
+
     /// Entry (i, j), or 0.
     public func value(_ i: Int, _ j: Int) -> Float {
         for k in rowStart[i]..<rowStart[i + 1] where Int(columns[k]) == j { return values[k] }
@@ -142,18 +159,7 @@ public enum Affinities {
                         for i in rows {
                             entries.removeAll(keepingCapacity: true)
                             for e in start[i]..<start[i + 1] { entries.append((c[e], v[e])) }
-                            entries.sort { $0.column < $1.column }
-                            var written = start[i], last: Int32 = -1
-                            for entry in entries {
-                                if entry.column == last {
-                                    v[written - 1] += entry.value
-                                } else {
-                                    (c[written], v[written]) = (entry.column, entry.value)
-                                    written += 1
-                                    last = entry.column
-                                }
-                            }
-                            counted[i] = written - start[i]
+                            counted[i] = SparseAffinities.writeSortedRow(&entries, columns: c + start[i], values: v + start[i])
                         }
                     }
                 }

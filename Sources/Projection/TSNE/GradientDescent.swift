@@ -21,13 +21,8 @@ public struct GainsMomentum: Sendable {
 
     /// The state relabelled with the points (point r becomes point `order[r]`; d values per point).
     public mutating func renumber(_ order: [Int32], dimensions d: Int) {
-        func relabelled(_ values: [Double]) -> [Double] {
-            var out = values
-            for (r, i) in order.enumerated() { for k in 0..<d { out[r * d + k] = values[Int(i) * d + k] } }
-            return out
-        }
-        update = relabelled(update)
-        gains = relabelled(gains)
+        update = LocalityOrder.gather(update, order, dimensions: d)
+        gains = LocalityOrder.gather(gains, order, dimensions: d)
     }
 
     /// Moves `y` (N×d) one step down `gradient`.
@@ -88,8 +83,8 @@ public struct GradientDescent {
         public var values: [TSNERecord.KLPoint] = []
         public var lastValue: Double?
         public var phaseSeconds: [Double] = []
-        /// When the points were renumbered between phases: point r of the final map is point
-        /// `order[r]` of the start (nil: never renumbered).
+        /// When the points were renumbered: point r of the final map is point `order[r]` of the
+        /// start (nil: never renumbered).
         public var order: [Int32]?
     }
 
@@ -106,9 +101,9 @@ public struct GradientDescent {
     }
 
     /// Runs every phase from `y`; `progress` gets the phase, iterations done and in total, the last value.
-    /// - Parameter renumber: called before every phase but the first with the map so far; the points
-    ///   (map, optimiser state and objective) are renumbered by the order it returns, when the
-    ///   objective can be (`TSNEObjective.renumber`). The trace's `order` says where each went.
+    /// - Parameter renumber: called before every phase with the map so far; the points (map,
+    ///   optimiser state and objective) are renumbered by the order it returns, when the objective
+    ///   can be (`TSNEObjective.renumber`). The trace's `order` says where each went.
     public func run<Objective: TSNEObjective>(_ objective: inout Objective, from y: inout Embedding,
                                               progress: (TSNEProgress) -> Void = { _ in },
                                               renumber: ((Embedding) -> [Int32])? = nil) throws(EmbedVizError) -> Trace {
@@ -119,8 +114,8 @@ public struct GradientDescent {
         let total = phases.map(\.iterations).reduce(0, +)
         let start = Date()
         var iteration = 0
-        for (index, phase) in phases.enumerated() {
-            if index > 0, let renumber {
+        for phase in phases {
+            if let renumber {
                 let order = Profile.section("t-SNE renumber") { renumber(y) }
                 if objective.renumber(order) {
                     y = y.renumbered(order)

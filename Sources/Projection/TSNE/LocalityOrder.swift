@@ -65,6 +65,13 @@ public enum LocalityOrder {
         return out
     }
 
+    /// The rows of `values` (`dimensions` numbers each) in `order`: row r of the result is row `order[r]`.
+    public static func gather(_ values: [Double], _ order: [Int32], dimensions d: Int) -> [Double] {
+        var out = values
+        for (r, i) in order.enumerated() { for k in 0..<d { out[r * d + k] = values[Int(i) * d + k] } }
+        return out
+    }
+
     /// `order`'s inverse: `inverse[order[r]] = r`.
     public static func inverse(_ order: [Int32]) -> [Int32] {
         var inverse = [Int32](repeating: 0, count: order.count)
@@ -76,11 +83,7 @@ public enum LocalityOrder {
 extension Embedding {
     /// The points in `order` (point r of the result is point `order[r]` of this map).
     public func renumbered(_ order: [Int32]) -> Embedding {
-        var out = [Double](repeating: 0, count: coordinates.count)
-        for (r, i) in order.enumerated() {
-            for k in 0..<dimensions { out[r * dimensions + k] = coordinates[Int(i) * dimensions + k] }
-        }
-        return Embedding(count: count, dimensions: dimensions, coordinates: out)
+        Embedding(count: count, dimensions: dimensions, coordinates: LocalityOrder.gather(coordinates, order, dimensions: dimensions))
     }
 
     /// The inverse of `renumbered(order)`: back in the original numbering.
@@ -116,11 +119,7 @@ extension SparseAffinities {
                             let i = Int(order[r])
                             entries.removeAll(keepingCapacity: true)
                             for e in p.start[i]..<p.start[i + 1] { entries.append((inverse[Int(p.columns[e])], p.values[e])) }
-                            entries.sort { $0.column < $1.column }
-                            for (t, entry) in entries.enumerated() {
-                                c[start[r] + t] = entry.column
-                                v[start[r] + t] = entry.value
-                            }
+                            _ = Self.writeSortedRow(&entries, columns: c + start[r], values: v + start[r])
                         }
                     }
                 }

@@ -97,9 +97,7 @@ public struct TSNE: Sendable {
         case .fft: FFTRepulsion()
         case .bh, .auto: BarnesHutRepulsion(theta: parameters.theta)
         }
-        // Points renumbered along a Morton curve of the start (LocalityOrder.swift), put back at the end.
-        let order = renumber ? Profile.section("t-SNE renumber") { LocalityOrder.morton(initial) } : nil
-        var objective = KLDivergence(order.map { p.renumbered($0) } ?? p, forces: forces)
+        var objective = KLDivergence(p, forces: forces)
         let early = min(parameters.earlyExaggerationIterations, parameters.iterations)
         let phases = [
             GradientDescent.Phase(name: .earlyExaggeration, iterations: early, exaggeration: parameters.earlyExaggeration,
@@ -111,12 +109,11 @@ public struct TSNE: Sendable {
         ].filter { $0.iterations > 0 }
         let descent = GradientDescent(phases: phases, minimumGain: parameters.minimumGain,
                                       maximumStepNorm: parameters.maximumStepNorm, recentre: true, evaluateEvery: parameters.klEvery)
-        var y = order.map { initial.renumbered($0) } ?? initial
-        // Renumbered again after early exaggeration, along the map it made (clusters have formed).
-        let trace = try descent.run(&objective, from: &y, progress: progress,
-                                    renumber: order == nil ? nil : { LocalityOrder.morton($0) })
-        // Point r of y is point order[trace.order[r]] of the input.
-        if let order { y = y.restored(trace.order.map { later in later.map { order[Int($0)] } } ?? order) }
+        var y = initial
+        // Points renumbered along a Morton curve of the start, and again of the map early exaggeration
+        // made (clusters have formed; LocalityOrder.swift); put back in the input's order at the end.
+        let trace = try descent.run(&objective, from: &y, progress: progress, renumber: renumber ? { LocalityOrder.morton($0) } : nil)
+        if let order = trace.order { y = y.restored(order) }
         // The final KL with the exact Z where that is affordable; else the method's last estimate.
         let exact = n <= 20_000
         let finalKL = Profile.section("t-SNE final KL") { exact ? KLDivergence.exact(p, y) : (trace.lastValue ?? .nan) }
