@@ -81,13 +81,7 @@ public enum Threads {
             if n > 0 { body(0..<n) }
             return
         }
-        let mode = embedviz_get_float_mode(), member = embedviz_in_blas_section()
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                asWorker(mode: mode, inBLASSection: member) { box.value(chunkRange(c, of: chunks, total: n)) }
-            }
-        }
+        forEachPart(chunks) { c in body(chunkRange(c, of: chunks, total: n)) }
     }
 
     /// Runs `body(k)` for `k` in `0..<parts`, in parallel when `parts > 1` (one task per part).
@@ -97,6 +91,8 @@ public enum Threads {
             return
         }
         let mode = embedviz_get_float_mode(), member = embedviz_in_blas_section()
+        // The persistent workers when they are free (see WorkerPool), else GCD.
+        if WorkerPool.shared.run(parts: parts, helpers: min(parts, count) - 1, mode: mode, member: member, body) { return }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { k in

@@ -98,6 +98,42 @@ import Testing
         #expect(hits.withLock { $0.allSatisfy { $0 == 1 } })
     }
 
+    /// The persistent workers (WorkerPool) behind forEachPart: more parts than threads, a part that
+    /// starts a parallel loop of its own (the pool is busy: the inner loop runs on GCD), two callers
+    /// at once, and the caller's floating-point mode in every part, on whichever thread runs it.
+    @Test("forEachPart runs every part once: more parts than threads, nested, concurrent callers")
+    func forEachPartCases() {
+        for parts in [2, 3, 7, 64] {
+            let hits = Mutex<[Int]>(Array(repeating: 0, count: parts))
+            Threads.forEachPart(parts) { k in hits.withLock { $0[k] += 1 } }
+            #expect(hits.withLock { $0 } == Array(repeating: 1, count: parts), "\(parts) parts")
+        }
+        let nested = Mutex<[Int]>(Array(repeating: 0, count: 12))
+        Threads.forEachPart(3) { outer in
+            Threads.forEachPart(4) { inner in nested.withLock { $0[outer * 4 + inner] += 1 } }
+        }
+        #expect(nested.withLock { $0 } == Array(repeating: 1, count: 12))
+        // Two threads, each running many small jobs: whoever does not get the pool uses GCD.
+        let sums = Mutex<[Int]>([0, 0])
+        DispatchQueue.concurrentPerform(iterations: 2) { caller in
+            for _ in 0..<300 {
+                let total = Threads.mapParts(5) { $0 + 1 }.reduce(0, +)
+                sums.withLock { $0[caller] += total }
+            }
+        }
+        #expect(sums.withLock { $0 } == [300 * 15, 300 * 15])
+    }
+
+    @Test("every part of a parallel loop runs in its caller's floating-point mode")
+    func floatModeInParts() {
+        let tiny: [Float] = [1e-38]  // × 0.5 is subnormal: zero when flushing
+        func halves(_ parts: Int) -> [Float] { Threads.mapParts(parts) { _ in tiny[0] * 0.5 } }
+        for parts in [2, 9] {
+            #expect(FloatMode.flushingDenormals { halves(parts) }.allSatisfy { $0 == 0 })
+            #expect(halves(parts).allSatisfy { $0 == 5e-39 })
+        }
+    }
+
     @Test("the memory guard names the step, the size and the alternative")
     func memoryGuard() {
         let processWide = MemoryBudget.bytes

@@ -18,4 +18,7 @@ unsigned int embedviz_flushing_mode(unsigned int mode);
 int embedviz_in_blas_section(void);
 void embedviz_set_in_blas_section(int member);
 
+/// A hint to the CPU that the caller is spinning (x86 `pause`), for short waits. See cpu_relax.c.
+void embedviz_cpu_relax(void);
+
 #endif
