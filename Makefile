@@ -43,6 +43,7 @@ test: deps data
 	$(PYTHON) -m unittest -q scripts/test_fetch_mnist.py Benchmarks/test_summarize.py
 	$(SWIFT) test
 	SWIFT=$(SWIFT) scripts/test_kernels.sh
+	scripts/test_clones.sh
 	@$(MAKE) --no-print-directory api-check
 	cd Examples && $(SWIFT) build
 

@@ -42,7 +42,10 @@ let package = Package(
         // ARPACK-NG: the sparse symmetric eigensolver (SciPy's eigsh) behind UMAP's spectral initialisation.
         .systemLibrary(name: "CARPACK", pkgConfig: "arpack", providers: [.apt(["libarpack2-dev"])]),
         // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see blas_core.c).
-        .target(name: "CSupport", dependencies: ["COpenBLAS"]),
+        // Also the CNN's fused first block (convolution_block.c): optimised in every configuration and
+        // never contracted into fused multiply-adds, so that its AVX-512, AVX2 and baseline clones agree
+        // (and without errno from square roots, which would keep them scalar).
+        .target(name: "CSupport", dependencies: ["COpenBLAS"], cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         // hnswlib (header-only C++, Debian libhnswlib-dev) behind a plain C interface: approximate kNN.
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O3"])]),
 
@@ -51,7 +54,7 @@ let package = Package(
             name: "Linalg", dependencies: ["COpenBLAS", "CSupport"], swiftSettings: optimised,
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Datasets", dependencies: ["Linalg", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: optimised),
-        .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets"], swiftSettings: optimised),
+        .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets", "CSupport"], swiftSettings: optimised),
         .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW", "CHNSW", "CARPACK"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),
         // Explorer, report document, TensorBoard projector files (its sprite is a Plot image atlas).

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Linalg
 
@@ -74,33 +75,13 @@ public struct Adam: Sendable, Equatable {
         }
     }
 
-    /// The update over `range`, eight parameters at a time, with g = Σ parts.
+    /// The update over `range` with g = Σ parts (a C kernel: see Sources/CSupport/adam.c).
     static func update(_ p: UnsafeMutablePointer<Float>, _ parts: UnsafeBufferPointer<UnsafePointer<Float>>, _ m: UnsafeMutablePointer<Float>,
                        _ v: UnsafeMutablePointer<Float>, range: Range<Int>, stepSize: Float, inverseCorrection2: Float,
                        beta1: Float, beta2: Float, epsilon: Float) {
-        let (b1, b2, c1, c2) = (Vec8(repeating: beta1), Vec8(repeating: beta2), Vec8(repeating: 1 - beta1), Vec8(repeating: 1 - beta2))
-        let (step, correction, eps) = (Vec8(repeating: stepSize), Vec8(repeating: inverseCorrection2), Vec8(repeating: epsilon))
-        let first = parts[0], rest = parts.dropFirst()
-        var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-            var gi = first.vec8(i)
-            for g in rest { gi += g.vec8(i) }
-            let mi = b1 * m.vec8(i) + c1 * gi
-            let vi = b2 * v.vec8(i) + c2 * (gi * gi)
-            m.store8(mi, at: i)
-            v.store8(vi, at: i)
-            p.store8(p.vec8(i) - step * mi / (vi.squareRoot() * correction + eps), at: i)
-            i += 8
-        }
-        while i < range.upperBound {
-            var gi = first[i]
-            for g in rest { gi += g[i] }
-            let mi = beta1 * m[i] + (1 - beta1) * gi
-            let vi = beta2 * v[i] + (1 - beta2) * (gi * gi)
-            m[i] = mi
-            v[i] = vi
-            p[i] -= stepSize * mi / (vi.squareRoot() * inverseCorrection2 + epsilon)
-            i += 1
+        parts.withMemoryRebound(to: UnsafePointer<Float>?.self) { parts in
+            embedviz_adam_update(p, parts.baseAddress!, Int32(parts.count), m, v, range.lowerBound, range.upperBound,
+                                 stepSize, inverseCorrection2, beta1, beta2, epsilon)
         }
     }
 }

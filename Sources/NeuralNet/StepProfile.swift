@@ -11,14 +11,13 @@ import Dispatch
 /// the synchronisation add up to the step's wall time.
 public final class StepProfile: @unchecked Sendable {
     public enum Stage: Int, CaseIterable, Sendable {
-        /// Convolution forward (with each part's Σ x per channel where the kernel fuses it).
-        case convolutionForward
-        /// Batch-norm statistics: the per-part sums the exchange needs (Σ x, Σ (x − μ)²).
+        /// The statistics pass: the split input and each part's Σ (x − μ)² of the convolution's maps
+        /// (direct convolutions; the mean comes from the input's tap sums in the exchange).
         case batchNormStatistics
         /// Serial between the regions: the whole batch's mean, variance, running estimates, and the
         /// means of dy and dy·x̂ in the backward pass.
         case batchNormExchange
-        /// Batch norm, ReLU, max-pool, ReLU, flatten.
+        /// Convolution, batch norm, ReLU, max-pool, ReLU, flatten (fused).
         case normalisePoolForward
         case fc1Forward
         /// ReLU, fc2, softmax and the loss.
@@ -29,9 +28,7 @@ public final class StepProfile: @unchecked Sendable {
         case fc1Backward
         /// Unflatten, ReLU, max-pool and ReLU backward, with the batch-norm gradient sums.
         case poolBackward
-        /// Batch-norm input gradient (dConv).
-        case normaliseBackward
-        /// The convolution's weight and bias gradients.
+        /// Batch-norm input gradient and from it the convolution's weight and bias gradients (fused).
         case convolutionBackward
         /// Adam: fc1's weights by blocks of rows in the last region, the rest serially after it.
         case adam
@@ -40,17 +37,15 @@ public final class StepProfile: @unchecked Sendable {
 
         public var name: String {
             switch self {
-            case .convolutionForward: "conv forward"
-            case .batchNormStatistics: "BN statistics"
+            case .batchNormStatistics: "conv+BN statistics"
             case .batchNormExchange: "BN exchange (serial)"
-            case .normalisePoolForward: "BN+ReLU+pool forward"
+            case .normalisePoolForward: "conv+BN+ReLU+pool forward"
             case .fc1Forward: "fc1 forward"
             case .fc2LossForward: "fc2+loss forward"
             case .lossFc2Backward: "loss+fc2 backward"
             case .fc1Backward: "fc1 backward"
             case .poolBackward: "pool+ReLU backward, BN sums"
-            case .normaliseBackward: "BN backward (dConv)"
-            case .convolutionBackward: "conv backward"
+            case .convolutionBackward: "BN+conv backward"
             case .adam: "Adam"
             case .synchronisation: "synchronisation/waiting"
             }

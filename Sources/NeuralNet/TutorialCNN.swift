@@ -230,10 +230,11 @@ public struct TutorialCNN: Sendable {
 
     // MARK: Training stages (forward, then backward in reverse order)
     //
-    // Training runs the convolution with its bias folded into the GEMM, and batch norm → ReLU →
-    // max-pool → ReLU as one fused block (`NormalisePool`) writing the flattened features directly;
-    // evaluation keeps the layer-by-layer path above (its hooks read every layer's output). The
-    // stages take the parameters as a pointer `p` (the step holds them for its whole length).
+    // Training runs convolution → batch norm → ReLU → max-pool → ReLU as one fused block of direct
+    // convolutions (`ConvolutionBlock`: a statistics pass, a forward pass writing the flattened
+    // features, a backward pass writing the convolution's gradients; the maps are never stored);
+    // evaluation keeps the layer-by-layer path above (im2col + GEMM; its hooks read every layer's
+    // output). The stages take the parameters as a pointer `p` (the step holds them for its whole length).
 
     /// The whole batch's mean per channel, from the inputs alone (`Conv2D.tapSums`): μ_c = b_c +
     /// Σ_j W_cj·S_j / (B·H·W). Written into every part's `batchMean` (C).
@@ -253,35 +254,32 @@ public struct TutorialCNN: Sendable {
         }
     }
 
-    /// Convolution forward: input `(B, 1, 28, 28)` → col `(9 + 1, B·H·W)` → conv `(C, B·H·W)` (bias in
-    /// the GEMM); then this part's Σ (x − μ)² per channel into `channelSums`.
-    static func convolutionTrainingForward(_ p: UnsafePointer<Float>, batch: Int, workspace w: CNNWorkspace,
-                                           profile: StepProfile?, part k: Int) {
-        let patch = convShape.patch
-        let n = batch * convPlane
-        profile.time(.convolutionForward, part: k) {
-            for c in 0..<channels {
-                (w.convWeightAndBias + c * (patch + 1)).update(from: p + offsets.convWeight + c * patch, count: patch)
-                w.convWeightAndBias[c * (patch + 1) + patch] = p[offsets.convBias + c]
-            }
-            Conv2D.im2col(w.input, batch: batch, shape: convShape, col: w.col)
-            Conv2D.forward(weightAndBias: w.convWeightAndBias, colWithOnes: w.col, batch: batch, shape: convShape, out: w.conv)
-        }
-        profile.time(.batchNormStatistics, part: k) {
-            for c in 0..<channels { w.channelSums[c] = BatchNorm2D.centredSquares(w.conv + c * n, count: n, mean: w.batchMean[c]) }
+    /// Channel `c`'s 3×3 filter and bias.
+    static func filter(_ p: UnsafePointer<Float>, channel c: Int) -> ConvolutionBlock.Filter {
+        ConvolutionBlock.Filter(weight: p + offsets.convWeight + c * convShape.patch, bias: p[offsets.convBias + c])
+    }
+
+    /// The statistics pass: input `(B, 1, 28, 28)` → its split rows (`ConvolutionBlock.split`), and
+    /// this part's Σ (x − μ)² of every channel's convolution maps into `channelSums` (direct
+    /// convolutions, the maps are not stored).
+    static func convolutionStatistics(_ p: UnsafePointer<Float>, batch: Int, workspace w: CNNWorkspace) {
+        ConvolutionBlock.split(w.input, batch: batch, into: w.split)
+        for c in 0..<channels {
+            w.channelSums[c] = ConvolutionBlock.centredSquares(w.split, batch: batch, filter: filter(p, channel: c),
+                                                               mean: w.batchMean[c])
         }
     }
 
-    /// Batch norm, ReLU, max-pool, ReLU, flatten (fused): conv `(C, B·H·W)` → flat `(B, F)`, with the
-    /// whole batch's `batchMean` and `inverseStd`; keeps argmax and the winners' x̂ `(C, B·P)`.
+    /// Convolution, batch norm, ReLU, max-pool, ReLU, flatten (fused, `ConvolutionBlock.forward`): split
+    /// input → flat `(B, F)`, with the whole batch's `batchMean` and `inverseStd`; keeps argmax and the
+    /// winners' x̂ `(C, B·P)`.
     static func normalisePoolForward(_ p: UnsafePointer<Float>, batch: Int, workspace w: CNNWorkspace) {
         let (P, F) = (poolPlane, flatFeatures)
-        let n = batch * convPlane
         for c in 0..<channels {
-            NormalisePool.forward(w.conv + c * n, planes: batch, height: convHeight, width: convWidth,
-                                  mean: w.batchMean[c], inverseStd: w.inverseStd[c], gamma: p[offsets.bnWeight + c],
-                                  beta: p[offsets.bnBias + c], pooled: w.flat + c * P, stride: F,
-                                  argmax: w.argmax + c * batch * P, pooledXHat: w.pooledXHat + c * batch * P)
+            ConvolutionBlock.forward(w.split, batch: batch, filter: filter(p, channel: c), mean: w.batchMean[c],
+                                     inverseStd: w.inverseStd[c], gamma: p[offsets.bnWeight + c], beta: p[offsets.bnBias + c],
+                                     pooled: w.flat + c * P, stride: F, argmax: w.argmax + c * batch * P,
+                                     pooledXHat: w.pooledXHat + c * batch * P)
         }
     }
 
@@ -325,44 +323,37 @@ public struct TutorialCNN: Sendable {
     static func poolBackward(batch: Int, workspace w: CNNWorkspace) {
         let (P, F) = (poolPlane, flatFeatures)
         for c in 0..<channels {
-            w.gradientSums[c] = NormalisePool.gradientSums(dPooled: w.dFlat + c * P, pooled: w.flat + c * P, stride: F,
+            w.gradientSums[c] = ConvolutionBlock.gradientSums(dPooled: w.dFlat + c * P, pooled: w.flat + c * P, stride: F,
                                                            planes: batch, plane: P, pooledXHat: w.pooledXHat + c * batch * P,
                                                            dy: w.dPool + c * batch * P)
         }
     }
 
-    /// Batch-norm backward: γ and β get this part's sums; dy → dConv `(C, B·H·W)` with the whole
-    /// batch's means of dy and dy·x̂ and γ/σ (`meanDy`, `meanDyXHat`, `gradientScale`, (C), in the workspace).
-    static func normaliseBackward(batch: Int, workspace w: CNNWorkspace) {
-        let P = poolPlane
+    /// Batch norm and convolution backward (`ConvolutionBlock.backward`): γ and β get this part's
+    /// sums; dy at the winners → the batch-norm input gradient with the whole batch's means of dy and
+    /// dy·x̂ and γ/σ (`meanDy`, `meanDyXHat`, `gradientScale`, (C), in the workspace) → the
+    /// convolution's weight and bias gradients. With `inputGradient`, that input gradient is also
+    /// written, dConv `(C, B·H·W)`, and taken on to dCol `(9, B·H·W)` → dInput `(B, 1, 28, 28)`.
+    static func blockBackward(_ p: UnsafePointer<Float>, batch: Int, workspace w: CNNWorkspace, inputGradient: Bool) {
+        let (P, patch) = (poolPlane, convShape.patch)
         let n = batch * convPlane
         let g = w.gradients
-        for c in 0..<channels {
-            g[offsets.bnBias + c] = Float(w.gradientSums[c].0)
-            g[offsets.bnWeight + c] = Float(w.gradientSums[c].1)
-            NormalisePool.inputGradient(w.conv + c * n, planes: batch, height: convHeight, width: convWidth,
-                                        mean: w.batchMean[c], inverseStd: w.inverseStd[c], scale: w.gradientScale[c],
-                                        meanDy: w.meanDy[c], meanDyXHat: w.meanDyXHat[c], dy: w.dPool + c * batch * P,
-                                        argmax: w.argmax + c * batch * P, pooledXHat: w.pooledXHat + c * batch * P,
-                                        dX: w.dConv + c * n)
-        }
-    }
-
-    /// Convolution backward: dConv `(C, B·H·W)` → the convolution's weight and bias gradients (one
-    /// GEMM with the ones row); with `inputGradient`, also dCol `(9, B·H·W)` → dInput `(B, 1, 28, 28)`.
-    static func convolutionBackward(batch: Int, workspace w: CNNWorkspace, inputGradient: Bool) {
-        let patch = convShape.patch
-        Conv2D.backward(dOut: w.dConv, colWithOnes: w.col, batch: batch, shape: convShape,
-                        dWeightAndBias: w.convGradientAndBias)
-        let g = w.gradients
-        for c in 0..<channels {
-            (g + offsets.convWeight + c * patch).update(from: w.convGradientAndBias + c * (patch + 1), count: patch)
-            g[offsets.convBias + c] = w.convGradientAndBias[c * (patch + 1) + patch]
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: patch + 1) { sums in
+            for c in 0..<channels {
+                g[offsets.bnBias + c] = Float(w.gradientSums[c].0)
+                g[offsets.bnWeight + c] = Float(w.gradientSums[c].1)
+                ConvolutionBlock.backward(w.split, batch: batch, filter: filter(p, channel: c), mean: w.batchMean[c],
+                                          inverseStd: w.inverseStd[c], scale: w.gradientScale[c], meanDy: w.meanDy[c],
+                                          meanDyXHat: w.meanDyXHat[c], dPooled: w.dPool + c * batch * P,
+                                          argmax: w.argmax + c * batch * P, gradient: sums.baseAddress!,
+                                          dX: inputGradient ? w.dConv + c * n : nil)
+                for j in 0..<patch { g[offsets.convWeight + c * patch + j] = Float(sums[j]) }
+                g[offsets.convBias + c] = Float(sums[patch])
+            }
         }
         guard inputGradient else { return }
-        let n = batch * convPlane
-        // dCol = Wᵀ·dConv, W the first 9 columns of [weight | bias].
-        BLAS.gemm(.transposed, .none, m: patch, n: n, k: channels, alpha: 1, a: w.convWeightAndBias, lda: patch + 1,
+        // dCol = Wᵀ·dConv.
+        BLAS.gemm(.transposed, .none, m: patch, n: n, k: channels, alpha: 1, a: p + offsets.convWeight, lda: patch,
                   b: w.dConv, ldb: n, beta: 0, c: w.dCol, ldc: n)
         Conv2D.col2im(w.dCol, batch: batch, shape: convShape, dInput: w.dInput)
     }
@@ -398,7 +389,7 @@ public struct TutorialCNN: Sendable {
             profile.time(.batchNormExchange, part: 0) { Self.batchMeans(p, parts: parts, rows: rows) }
             profile.region {
                 Threads.forEachPart(parts.count) { k in
-                    Self.convolutionTrainingForward(p, batch: rows[k], workspace: parts[k], profile: profile, part: k)
+                    profile.time(.batchNormStatistics, part: k) { Self.convolutionStatistics(p, batch: rows[k], workspace: parts[k]) }
                 }
             }
             // The batch variance moves the running estimates and normalises.
@@ -440,9 +431,8 @@ public struct TutorialCNN: Sendable {
                 profile.region {
                     Threads.forEachPart(parts.count) { k in
                         let w = parts[k]
-                        profile.time(.normaliseBackward, part: k) { Self.normaliseBackward(batch: rows[k], workspace: w) }
                         profile.time(.convolutionBackward, part: k) {
-                            Self.convolutionBackward(batch: rows[k], workspace: w, inputGradient: inputGradient)
+                            Self.blockBackward(p, batch: rows[k], workspace: w, inputGradient: inputGradient)
                         }
                         let outputs = Threads.chunkRange(k, of: parts.count, total: E)
                         profile.time(.fc1Backward, part: k) { Self.fc1WeightGradient(parts: parts, rows: rows, outputs: outputs) }
@@ -517,12 +507,11 @@ public final class CNNWorkspace: @unchecked Sendable {
     public let input: UnsafeMutablePointer<Float>
     /// `(B)`.
     public let labels: UnsafeMutablePointer<UInt8>
-    /// col `(9 + 1, B·H·W)` (im2col's rows and, in training, a row of ones); conv, bn, relu1 `(C, B·H·W)`;
+    /// col `(9, B·H·W)` (im2col's rows); conv, bn, relu1 `(C, B·H·W)`;
     /// pool, relu2 `(C, B·P)`; flat `(B, F)`; fc1, relu3 `(B, E)`; logits, probabilities `(B, K)`.
     let col, conv, bn, relu1, pool, relu2, flat, fc1, relu3, logits, probabilities: UnsafeMutablePointer<Float>
-    /// Training: the winners' x̂ `(C, B·P)`; [conv.weight | conv.bias] `(C, 9 + 1)`, and their gradients
-    /// after the backward GEMM.
-    let pooledXHat, convWeightAndBias, convGradientAndBias: UnsafeMutablePointer<Float>
+    /// Training: the input's split rows (`ConvolutionBlock.split`); the winners' x̂ `(C, B·P)`.
+    let split, pooledXHat: UnsafeMutablePointer<Float>
     /// The whole batch's statistics `(C)`: mean and 1/σ, the means of dy and dy·x̂, and γ/σ.
     let batchMean, inverseStd, meanDy, meanDyXHat, gradientScale: UnsafeMutablePointer<Float>
     /// This part's im2col row sums `(9)` (`Conv2D.tapSums`).
@@ -578,23 +567,24 @@ public final class CNNWorkspace: @unchecked Sendable {
         let maps = C * B * TutorialCNN.convPlane, pooled = C * B * TutorialCNN.poolPlane
         let columns = TutorialCNN.convShape.patch * B * TutorialCNN.convPlane
         input = make(B * pixels)
-        col = make(columns + B * TutorialCNN.convPlane)
+        col = make(columns)
         conv = make(maps); bn = make(maps); relu1 = make(maps)
         pool = make(pooled); relu2 = make(pooled); flat = make(B * F)
         fc1 = make(B * E); relu3 = make(B * E)
         logits = make(B * K); probabilities = make(B * K)
+        split = make(ConvolutionBlock.splitCount(batch: B), trainingOnly: true)
         pooledXHat = make(pooled, trainingOnly: true)
-        convWeightAndBias = make(C * (TutorialCNN.convShape.patch + 1)); convGradientAndBias = make(C * (TutorialCNN.convShape.patch + 1))
         batchMean = make(C); inverseStd = make(C); meanDy = make(C); meanDyXHat = make(C); gradientScale = make(C)
         tapSums = .allocate(capacity: TutorialCNN.convShape.patch)
         tapSums.initialize(repeating: 0, count: TutorialCNN.convShape.patch)
         dLogits = make(B * K, trainingOnly: true); dHidden = make(B * E, trainingOnly: true); dFlat = make(B * F, trainingOnly: true)
-        dPool = make(pooled, trainingOnly: true); dConv = make(maps, trainingOnly: true)
+        // dPool and argmax: the backward pass loads 16 values from each pooled row's start (13 used).
+        dPool = make(pooled + 16, trainingOnly: true); dConv = make(maps, trainingOnly: true)
         dCol = make(columns, trainingOnly: true); dInput = make(B * pixels, trainingOnly: true)
         labels = .allocate(capacity: B)
         labels.initialize(repeating: 0, count: B)
-        argmax = .allocate(capacity: pooled)
-        argmax.initialize(repeating: 0, count: pooled)
+        argmax = .allocate(capacity: pooled + 16)
+        argmax.initialize(repeating: 0, count: pooled + 16)
         gradients = make(TutorialCNN.layout.count)
         floatBuffers = buffers  // last: every buffer above, the gradients included, is freed in deinit
     }

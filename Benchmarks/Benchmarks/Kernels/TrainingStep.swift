@@ -104,18 +104,18 @@ func stageWork(_ stage: StepProfile.Stage, batch B: Int) -> (flops: Double?, byt
     let (C, E, F, K) = (Double(TutorialCNN.channels), Double(TutorialCNN.embeddingSize), Double(TutorialCNN.flatFeatures),
                         Double(TutorialCNN.classes))
     let maps = C * Double(B * TutorialCNN.convPlane), taps = 9.0
-    let mapBytes = 4 * maps, pooledBytes = 4 * C * Double(B * TutorialCNN.poolPlane)
+    let pooledBytes = 4 * C * Double(B * TutorialCNN.poolPlane)
     switch stage {
-    case .convolutionForward: return (2 * taps * maps, nil)
-    case .batchNormStatistics: return (nil, 2 * mapBytes)  // two passes over the maps (mean, centred squares)
-    case .normalisePoolForward: return (nil, mapBytes + pooledBytes)  // maps in, pooled features out
+    // The three passes of the fused convolution block each compute the convolution (direct, 9 taps);
+    // the statistics add (x − μ)², the backward pass the weight gradient's 10 products per value.
+    case .batchNormStatistics: return (2 * taps * maps + 3 * maps, nil)
+    case .normalisePoolForward: return (2 * taps * maps, nil)
     case .fc1Forward: return (2 * Double(B) * F * E, nil)
     case .fc2LossForward: return (2 * Double(B) * E * K, nil)
     case .lossFc2Backward: return (4 * Double(B) * E * K, nil)
     case .fc1Backward: return (4 * Double(B) * F * E, nil)
     case .poolBackward: return (nil, 2 * pooledBytes)  // pooled gradients in, their batch-norm sums
-    case .normaliseBackward: return (nil, 2 * mapBytes)  // maps in, dConv out
-    case .convolutionBackward: return (2 * taps * maps, nil)
+    case .convolutionBackward: return (2 * taps * maps + 2 * (taps + 1) * maps, nil)
     case .adam: return (nil, 4 * Double(TutorialCNN.parameterCount) * 8)  // p, m, v, 2 gradient parts in; p, m, v out
     case .batchNormExchange, .synchronisation: return (nil, nil)
     }

@@ -21,4 +21,27 @@ void embedviz_set_in_blas_section(int member);
 /// A hint to the CPU that the caller is spinning (x86 `pause`), for short waits. See cpu_relax.c.
 void embedviz_cpu_relax(void);
 
+/// The tutorial CNN's first block (3×3 convolution, batch norm, ReLU, 2×2 max-pool, ReLU) as direct
+/// convolutions of one output channel; the Swift side and the layout: ConvolutionBlock.swift. See
+/// convolution_block.c.
+/// `input` (B, 28, 28) → split rows (B, 28, [even 16 | odd 16]), plus 16 zeros.
+void embedviz_block_split(const float *input, int batch, float *split);
+/// Σ (x − mean)² over the channel's convolution maps of `batch` split images.
+double embedviz_block_centred_squares(const float *split, int batch, const float *weight, float bias, float mean);
+/// Convolution, batch norm, ReLU, max-pool, ReLU: image b's 13×13 pooled values to `pooled + b·stride`,
+/// the window's winner (0–3) to `argmax + b·169` and its x̂ to `pooledXHat + b·169`.
+void embedviz_block_forward(const float *split, int batch, const float *weight, float bias, float mean,
+                            float inverseStd, float gamma, float beta, float *pooled, long stride,
+                            unsigned char *argmax, float *pooledXHat);
+/// The batch-norm input gradient from dy at the winners (`dPooled`, (B, 169)), and from it the
+/// convolution's gradients: `gradient[0..<9]` taps, `gradient[9]` bias (overwritten). With `dX`, the
+/// maps' gradient (B, 26, 26) too.
+void embedviz_block_backward(const float *split, int batch, const float *weight, float bias, float mean,
+                             float inverseStd, float scale, float meanDy, float meanDyXHat, const float *dPooled,
+                             const unsigned char *argmax, double *gradient, float *dX);
+
+/// Adam's update of parameters [begin, end) with g = Σ parts[k][i]; see adam.c and Adam.swift.
+void embedviz_adam_update(float *p, const float *const *parts, int partCount, float *m, float *v, long begin,
+                          long end, float stepSize, float inverseCorrection2, float beta1, float beta2, float epsilon);
+
 #endif

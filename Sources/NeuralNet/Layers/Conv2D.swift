@@ -133,24 +133,4 @@ public enum Conv2D {
             }
         }
     }
-
-    /// The forward pass with the bias folded into the GEMM: out `(Cout, B·Ho·Wo)` = [weight | bias]
-    /// `(Cout, Cin·k·k + 1)` · [col; 1] `(Cin·k·k + 1, B·Ho·Wo)`; `colWithOnes` holds im2col's rows and
-    /// a last row of ones (set here). One pass over the output instead of a bias fill and a read-back.
-    static func forward(weightAndBias: UnsafePointer<Float>, colWithOnes col: UnsafeMutablePointer<Float>,
-                               batch: Int, shape s: Conv2DShape, out: UnsafeMutablePointer<Float>) {
-        let n = batch * s.outputPlane
-        (col + s.patch * n).update(repeating: 1, count: n)
-        BLAS.gemm(.none, .none, m: s.outChannels, n: n, k: s.patch + 1, alpha: 1, a: weightAndBias, lda: s.patch + 1,
-                  b: col, ldb: n, beta: 0, c: out, ldc: n)
-    }
-
-    /// The weight and bias gradients in one GEMM: [dWeight | dBias] `(Cout, Cin·k·k + 1)` = dOut ·
-    /// [col; 1]ᵀ, with `colWithOnes` as the forward left it.
-    static func backward(dOut: UnsafePointer<Float>, colWithOnes col: UnsafePointer<Float>, batch: Int,
-                                shape s: Conv2DShape, dWeightAndBias: UnsafeMutablePointer<Float>) {
-        let n = batch * s.outputPlane
-        BLAS.gemm(.none, .transposed, m: s.outChannels, n: s.patch + 1, k: n, alpha: 1, a: dOut, lda: n,
-                  b: col, ldb: n, beta: 0, c: dWeightAndBias, ldc: s.patch + 1)
-    }
 }

@@ -1,0 +1,52 @@
+// Runs the C kernels that are compiled once per instruction set (Sources/CSupport: the CNN's fused
+// first block, Adam) on fixed pseudo-random inputs and prints a checksum of every output's bits.
+// scripts/test_clones.sh builds it for baseline x86-64, AVX2 and AVX-512 and compares the lines:
+// the kernels promise the same bits on every CPU.
+#include "CSupport.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t state = 88172645463325252ull;
+static float uniform(void) {  // xorshift64, [-1, 1)
+    state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+    return (float)((state >> 40) * (1.0 / (1 << 23)) - 1.0);
+}
+static uint64_t hash(const void *p, size_t bytes) {  // FNV-1a
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < bytes; i++) h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+    return h;
+}
+
+int main(void) {
+    enum { B = 5, PLANE = 169 };
+    float *input = malloc(sizeof(float) * B * 784), *split = malloc(sizeof(float) * (B * 28 * 32 + 16));
+    for (int i = 0; i < B * 784; i++) input[i] = uniform() > 0 ? uniform() + 1 : 0;  // sparse, like digits
+    float w[9], bias = 0.1f;
+    for (int k = 0; k < 9; k++) w[k] = 0.3f * uniform();
+    embedviz_block_split(input, B, split);
+    printf("split %016llx\n", (unsigned long long)hash(split, sizeof(float) * (B * 28 * 32 + 16)));
+    double squares = embedviz_block_centred_squares(split, B, w, bias, 0.05f);
+    printf("centred squares %016llx\n", (unsigned long long)hash(&squares, sizeof squares));
+    float pooled[B * 200], xHat[B * PLANE], dPooled[B * PLANE], dX[B * 676];
+    unsigned char argmax[B * PLANE];
+    memset(pooled, 0, sizeof pooled);
+    embedviz_block_forward(split, B, w, bias, 0.05f, 1.7f, 0.9f, 0.02f, pooled, 200, argmax, xHat);
+    printf("forward %016llx %016llx %016llx\n", (unsigned long long)hash(pooled, sizeof pooled),
+           (unsigned long long)hash(argmax, sizeof argmax), (unsigned long long)hash(xHat, sizeof xHat));
+    for (int i = 0; i < B * PLANE; i++) dPooled[i] = uniform() > 0.5f ? uniform() : 0;
+    double gradient[10];
+    embedviz_block_backward(split, B, w, bias, 0.05f, 1.7f, 1.53f, 0.01f, -0.02f, dPooled, argmax, gradient, dX);
+    printf("backward %016llx %016llx\n", (unsigned long long)hash(gradient, sizeof gradient),
+           (unsigned long long)hash(dX, sizeof dX));
+    enum { N = 1000 };
+    float p[N], m[N], v[N], g0[N], g1[N];
+    for (int i = 0; i < N; i++) { p[i] = uniform(); m[i] = 0.1f * uniform(); v[i] = 0.01f * (uniform() + 1); g0[i] = uniform(); g1[i] = uniform(); }
+    const float *parts[2] = {g0, g1};
+    embedviz_adam_update(p, parts, 1, m, v, 3, N - 5, 1e-3f, 1.2f, 0.9f, 0.999f, 1e-8f);
+    embedviz_adam_update(p, parts, 2, m, v, 0, N, 1e-3f, 1.2f, 0.9f, 0.999f, 1e-8f);
+    printf("adam %016llx %016llx %016llx\n", (unsigned long long)hash(p, sizeof p), (unsigned long long)hash(m, sizeof m),
+           (unsigned long long)hash(v, sizeof v));
+    return 0;
+}
