@@ -122,7 +122,14 @@ def main():
         deadline = time.time() + args.timeout
         state = None
         while time.time() < deadline:
-            state = browser.evaluate(f"document.body ? [String(({args.ready}) || ''), document.body.dataset.error || ''] : ['', '']")
+            try:
+                state = browser.evaluate(f"document.body ? [String(({args.ready}) || ''), document.body.dataset.error || ''] : ['', '']")
+            except RuntimeError as error:
+                # A page that navigates on load (the explorer's opener page forwards to its folder)
+                # ends the evaluation in flight; ask the page it navigated to.
+                if "navigated or closed" not in str(error) and "Cannot find context" not in str(error):
+                    raise
+                state = None
             if state and (state[0] or state[1]):
                 break
             time.sleep(0.05)
