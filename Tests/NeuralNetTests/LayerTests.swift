@@ -90,6 +90,29 @@ import Testing
         #expect(directionalCheck(at: x, epsilon: 1e-2, seed: 42, gradient: dX) { forward($0, w, b) } < 1e-3)
     }
 
+    /// Batches shorter and longer than the outputs (OpenBLAS blocks them differently). Each value is
+    /// within the float32 bound of a sum of `in + 1` terms of the exact one.
+    @Test("Linear forward equals the exact products for short and long batches", arguments: [3, 16, 40])
+    func linearForward(batch: Int) {
+        let (inF, outF) = (300, 20)
+        let x = randomArray(batch * inF, seed: 60), w = randomArray(outF * inF, seed: 61), b = randomArray(outF, seed: 62)
+        let y = withBuffers([x, w, b, Array(repeating: 0, count: batch * outF)]) { p -> [Float] in
+            Linear.forward(p[0], batch: batch, inFeatures: inF, outFeatures: outF, weight: p[1], bias: p[2], y: p[3])
+            return Array(UnsafeBufferPointer(start: p[3], count: batch * outF))
+        }
+        for r in 0..<batch {
+            for o in 0..<outF {
+                var exact = Double(b[o]), magnitude = abs(Double(b[o]))
+                for i in 0..<inF {
+                    let term = Double(x[r * inF + i]) * Double(w[o * inF + i])
+                    exact += term
+                    magnitude += abs(term)
+                }
+                #expect(abs(Double(y[r * outF + o]) - exact) <= gamma32(inF + 1) * magnitude, "row \(r), output \(o)")
+            }
+        }
+    }
+
     @Test("ReLU and max-pool: gradients match finite differences away from kinks and ties")
     func piecewise() {
         // Values at least 0.1 from zero and from each other, so ε = 1e-3 never crosses a kink.
