@@ -12,7 +12,8 @@ come in no fixed order (they are iterated from a Swift Dictionary). So a metric 
 only when it is new or different from the previous entry's; a copy equal to the one before is
 carried over and ignored. (An export without the leak passes through unchanged.)
 
-Work per benchmark (for GFLOP/s) is derived from the name: "sgemm … n=N" is 2·N³ flops per call;
+Work per benchmark (for GFLOP/s) is derived from the name: "sgemm … n=N" is 2·N³ flops per call
+(not for "peak …" rows, which time several calls and a triad and report their measured GFLOP/s);
 "sgemm MxK · KxN" is 2·M·K·N; a name with "NxD" and "distances" is the 2·N²·D of its GEMM. The
 "wrapper vs direct" rows time two calls per sample (one through our wrapper, one of cblas_sgemm
 directly, plus the closure's setup), so their GFLOP/s column counts both calls' flops (marked †);
@@ -60,6 +61,8 @@ def median_ms(entry, own):
 
 def flops(name):
     """Flops of one call of the benchmark's kernel, or None when the name does not say."""
+    if name.startswith("peak "):  # several calls and a triad per sample; it reports its own GFLOP/s
+        return None
     m = re.search(r"sgemm .*?(\d+)x(\d+) · (\d+)x(\d+)", name)
     if m:
         rows, inner, _, columns = (int(g) for g in m.groups())

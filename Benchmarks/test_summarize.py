@@ -121,6 +121,14 @@ class LeakyExportTests(unittest.TestCase):
         self.assertIsNone(rows[IDX][2])
         self.assertIsNone(rows[STREAM][2])
 
+    def test_peak_rows_get_no_name_derived_rate(self):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("summarize", SUMMARIZE)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.assertIsNone(module.flops("peak sgemm n=2048 threads=2 vs CPU-derived"))
+        self.assertEqual(module.flops("sgemm square n=256 threads=2"), 2 * 256 ** 3)
+
     def test_per_call_rates_of_the_paired_rows(self):
         lines = medians_lines(self.output)
         self.assertIn(f"{2 * 256 ** 3 / 424 / 1e3:.0f} GFLOP/s through the wrapper", lines[SGEMM1])
