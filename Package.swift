@@ -55,7 +55,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Datasets", dependencies: ["Linalg", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: optimised),
         .target(name: "NeuralNet", dependencies: ["Linalg", "Datasets", "CSupport"], swiftSettings: optimised),
-        .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CFFTW", "CHNSW", "CARPACK"], swiftSettings: optimised),
+        .target(name: "Projection", dependencies: ["Linalg", "Datasets", "CSupport", "CFFTW", "CHNSW", "CARPACK"], swiftSettings: optimised),
         .target(name: "Plot", dependencies: ["Linalg", "Datasets", "CCairo", "CZlib"], swiftSettings: optimised),
         // Explorer, report document, TensorBoard projector files (its sprite is a Plot image atlas).
         .target(name: "Report", dependencies: ["Linalg", "Datasets", "Plot"], swiftSettings: optimised),

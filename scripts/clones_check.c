@@ -1,5 +1,5 @@
 // Runs the C kernels that are compiled once per instruction set (Sources/CSupport: the CNN's fused
-// first block, Adam) on fixed pseudo-random inputs and prints a checksum of every output's bits.
+// first block, Adam, the Barnes–Hut sum) on fixed pseudo-random inputs and prints a checksum of every output's bits.
 // scripts/test_clones.sh builds it for baseline x86-64, AVX2 and AVX-512 and compares the lines:
 // the kernels promise the same bits on every CPU.
 #include "CSupport.h"
@@ -48,5 +48,10 @@ int main(void) {
     embedviz_adam_update(p, parts, 2, m, v, 0, N, 1e-3f, 1.2f, 0.9f, 0.999f, 1e-8f);
     printf("adam %016llx %016llx %016llx\n", (unsigned long long)hash(p, sizeof p), (unsigned long long)hash(m, sizeof m),
            (unsigned long long)hash(v, sizeof v));
+    enum { L = 64 };
+    float bx[L], by[L], bz[L], bm[L];
+    for (int i = 0; i < L; i++) { bx[i] = 3 * uniform(); by[i] = 3 * uniform(); bz[i] = uniform(); bm[i] = uniform() + 1; }
+    double f[3], zsum = embedviz_bh_sum(bx, by, bz, bm, L, 0.3f, -0.2f, 0.1f, f);
+    printf("barnes-hut %016llx %016llx\n", (unsigned long long)hash(f, sizeof f), (unsigned long long)hash(&zsum, sizeof zsum));
     return 0;
 }

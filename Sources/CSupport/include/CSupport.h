@@ -44,4 +44,9 @@ void embedviz_block_backward(const float *split, int batch, const float *weight,
 void embedviz_adam_update(float *p, const float *const *parts, int partCount, float *m, float *v, long begin,
                           long end, float stepSize, float inverseCorrection2, float beta1, float beta2, float epsilon);
 
+/// Σ mass·w·w·(p − q) into `force` and Σ mass·w (returned) over `count` entries (a multiple of 8;
+/// pad with zero mass and zero coordinates), w = 1 / (1 + ‖p − q‖²); see barnes_hut.c.
+double embedviz_bh_sum(const float *x, const float *y, const float *z, const float *mass, long count, float px,
+                       float py, float pz, double force[3]);
+
 #endif

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Linalg
 
@@ -235,27 +236,16 @@ public struct BarnesHutRepulsion: RepulsiveForces {
         /// Σ mass·w and Σ mass·w²·(p − q) over the list for a point p, w = (1 + ‖p − q‖²)⁻¹.
         @inline(__always)
         func sum(at p: SIMD4<Float>) -> (SIMD4<Double>, Double) {
-            let (px, py, pz) = (SIMD8<Float>(repeating: p.x), SIMD8<Float>(repeating: p.y), SIMD8<Float>(repeating: p.z))
-            var (fx, fy, fz, zs) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
             // Lanes past the end get mass 0 *and* coordinates 0 (the buffers always hold eight more
             // entries): the memory is uninitialised, and 0 × a garbage NaN coordinate would be NaN.
-            for l in count..<((count + 7) / 8 * 8) { (x[l], y[l], z[l], mass[l]) = (0, 0, 0, 0) }
-            var e = 0
-            while e < count {
-                let dx = px - UnsafeRawPointer(x + e).loadUnaligned(as: SIMD8<Float>.self)
-                let dy = py - UnsafeRawPointer(y + e).loadUnaligned(as: SIMD8<Float>.self)
-                let dz = pz - UnsafeRawPointer(z + e).loadUnaligned(as: SIMD8<Float>.self)
-                let m = UnsafeRawPointer(mass + e).loadUnaligned(as: SIMD8<Float>.self)
-                let w = 1 / (1 + dx * dx + dy * dy + dz * dz)
-                let mw = m * w
-                zs += mw
-                let mw2 = mw * w
-                fx += mw2 * dx
-                fy += mw2 * dy
-                fz += mw2 * dz
-                e += 8
+            let padded = (count + 7) / 8 * 8
+            for l in count..<padded { (x[l], y[l], z[l], mass[l]) = (0, 0, 0, 0) }
+            // The loop itself is C, built per instruction set with the same bits (Sources/CSupport/barnes_hut.c).
+            var force = (0.0, 0.0, 0.0)
+            let w = withUnsafeMutableBytes(of: &force) { f in
+                embedviz_bh_sum(x, y, z, mass, padded, p.x, p.y, p.z, f.baseAddress!.assumingMemoryBound(to: Double.self))
             }
-            return (SIMD4<Double>(Double(fx.sum()), Double(fy.sum()), Double(fz.sum()), 0), Double(zs.sum()))
+            return (SIMD4<Double>(force.0, force.1, force.2, 0), w)
         }
     }
 
