@@ -578,13 +578,12 @@ public final class CNNWorkspace: @unchecked Sendable {
         tapSums = .allocate(capacity: TutorialCNN.convShape.patch)
         tapSums.initialize(repeating: 0, count: TutorialCNN.convShape.patch)
         dLogits = make(B * K, trainingOnly: true); dHidden = make(B * E, trainingOnly: true); dFlat = make(B * F, trainingOnly: true)
-        // dPool and argmax: the backward pass loads 16 values from each pooled row's start (13 used).
-        dPool = make(pooled + 16, trainingOnly: true); dConv = make(maps, trainingOnly: true)
+        dPool = make(pooled, trainingOnly: true); dConv = make(maps, trainingOnly: true)
         dCol = make(columns, trainingOnly: true); dInput = make(B * pixels, trainingOnly: true)
         labels = .allocate(capacity: B)
         labels.initialize(repeating: 0, count: B)
-        argmax = .allocate(capacity: pooled + 16)
-        argmax.initialize(repeating: 0, count: pooled + 16)
+        argmax = .allocate(capacity: pooled)
+        argmax.initialize(repeating: 0, count: pooled)
         gradients = make(TutorialCNN.layout.count)
         floatBuffers = buffers  // last: every buffer above, the gradients included, is freed in deinit
     }
