@@ -42,9 +42,10 @@ let package = Package(
         // ARPACK-NG: the sparse symmetric eigensolver (SciPy's eigsh) behind UMAP's spectral initialisation.
         .systemLibrary(name: "CARPACK", pkgConfig: "arpack", providers: [.apt(["libarpack2-dev"])]),
         // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see blas_core.c).
-        // Also the CNN's fused first block (convolution_block.c): optimised in every configuration and
-        // never contracted into fused multiply-adds, so that its AVX-512, AVX2 and baseline clones agree
-        // (and without errno from square roots, which would keep them scalar).
+        // Also the kernels built per instruction set (clones.h: the CNN's fused first block, Adam, the
+        // Barnes–Hut sum): optimised in every configuration and never contracted into fused
+        // multiply-adds, so that their AVX-512, AVX2 and baseline clones agree (and without errno from
+        // square roots, which would keep Adam's loop scalar).
         .target(name: "CSupport", dependencies: ["COpenBLAS"], cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         // hnswlib (header-only C++, Debian libhnswlib-dev) behind a plain C interface: approximate kNN.
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O3"])]),

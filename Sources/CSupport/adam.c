@@ -9,28 +9,28 @@
 #include "CSupport.h"
 #include "clones.h"
 
+// One parameter's update with its gradient g (m, v and p in place).
+#define ADAM_STEP(i, g)                                                                          \
+    do {                                                                                         \
+        float mi = beta1 * m[i] + c1 * (g), vi = beta2 * v[i] + c2 * ((g) * (g));                \
+        m[i] = mi;                                                                               \
+        v[i] = vi;                                                                               \
+        p[i] = p[i] - stepSize * mi / (__builtin_sqrtf(vi) * inverseCorrection2 + epsilon);      \
+    } while (0)
+
 CLONES
 void embedviz_adam_update(float *restrict p, const float *const *parts, int partCount, float *restrict m,
                           float *restrict v, long begin, long end, float stepSize, float inverseCorrection2,
                           float beta1, float beta2, float epsilon) {
     const float c1 = 1 - beta1, c2 = 1 - beta2;
     const float *first = parts[0];
-    if (partCount == 1) {
-        for (long i = begin; i < end; i++) {
-            float g = first[i];
-            float mi = beta1 * m[i] + c1 * g, vi = beta2 * v[i] + c2 * (g * g);
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] - stepSize * mi / (__builtin_sqrtf(vi) * inverseCorrection2 + epsilon);
-        }
+    if (partCount == 1) {  // fc1's rows: no inner loop over parts, so the loop vectorises
+        for (long i = begin; i < end; i++) ADAM_STEP(i, first[i]);
         return;
     }
     for (long i = begin; i < end; i++) {
         float g = first[i];
         for (int k = 1; k < partCount; k++) g += parts[k][i];
-        float mi = beta1 * m[i] + c1 * g, vi = beta2 * v[i] + c2 * (g * g);
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i] - stepSize * mi / (__builtin_sqrtf(vi) * inverseCorrection2 + epsilon);
+        ADAM_STEP(i, g);
     }
 }

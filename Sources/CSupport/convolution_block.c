@@ -12,7 +12,6 @@
 #include "clones.h"
 #include <string.h>
 
-#define LANES 16
 #define POOLED 13
 #define MAP 26
 #define INPUT 28
@@ -20,7 +19,6 @@
 #define IMAGE (INPUT * ROW) // floats per split image
 #define PLANE (POOLED * POOLED)
 #define INLINE static inline __attribute__((always_inline))
-
 
 // 16-lane vectors (GCC/Clang vector extensions): one zmm register on AVX-512, two ymm on AVX2, four
 // xmm on baseline, the same lane-wise arithmetic on each. Comparisons give all-ones/zero lanes.

@@ -84,7 +84,8 @@ public enum Threads {
         forEachPart(chunks) { c in body(chunkRange(c, of: chunks, total: n)) }
     }
 
-    /// Runs `body(k)` for `k` in `0..<parts`, in parallel when `parts > 1` (one task per part).
+    /// Runs `body(k)` for `k` in `0..<parts`, one task per part, on up to `Threads.count` threads (with
+    /// one thread: in order, on the caller).
     public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
             if parts == 1 { body(0) }

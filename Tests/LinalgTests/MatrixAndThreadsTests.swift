@@ -126,7 +126,7 @@ import Testing
 
     @Test("every part of a parallel loop runs in its caller's floating-point mode")
     func floatModeInParts() {
-        let tiny: [Float] = [1e-38]  // × 0.5 is subnormal: zero when flushing
+        let tiny: [Float] = [1e-38]  // below Float's smallest normal (1.18e-38): flushing reads it, and its half, as 0
         func halves(_ parts: Int) -> [Float] { Threads.mapParts(parts) { _ in tiny[0] * 0.5 } }
         for parts in [2, 9] {
             #expect(FloatMode.flushingDenormals { halves(parts) }.allSatisfy { $0 == 0 })
