@@ -43,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CARPACK", pkgConfig: "arpack", providers: [.apt(["libarpack2-dev"])]),
         // Re-selects OpenBLAS's kernels where its CPU tables fall back to generic SSE3 (see blas_core.c).
         // Also the kernels built per instruction set (clones.h: the CNN's fused first block, Adam, the
-        // Barnes–Hut sum): optimised in every configuration and never contracted into fused
+        // Barnes–Hut walk and sum): optimised in every configuration and never contracted into fused
         // multiply-adds, so that their AVX-512, AVX2 and baseline clones agree (and without errno from
         // square roots, which would keep Adam's loop scalar).
         .target(name: "CSupport", dependencies: ["COpenBLAS"], cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),

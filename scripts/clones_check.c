@@ -1,5 +1,5 @@
 // Runs the C kernels that are compiled once per instruction set (Sources/CSupport: the CNN's fused
-// first block, Adam, the Barnes–Hut sum) on fixed pseudo-random inputs and prints a checksum of every output's bits.
+// first block, Adam, the Barnes–Hut sum and walk) on fixed pseudo-random inputs and prints a checksum of every output's bits.
 // scripts/test_clones.sh builds it for baseline x86-64, AVX2 and AVX-512 and compares the lines:
 // the kernels promise the same bits on every CPU.
 #include "CSupport.h"
@@ -53,5 +53,37 @@ int main(void) {
     for (int i = 0; i < L; i++) { bx[i] = 3 * uniform(); by[i] = 3 * uniform(); bz[i] = uniform(); bm[i] = uniform() + 1; }
     double f[3], zsum = embedviz_bh_sum(bx, by, bz, bm, L, 0.3f, -0.2f, 0.1f, f);
     printf("barnes-hut %016llx %016llx\n", (unsigned long long)hash(f, sizeof f), (unsigned long long)hash(&zsum, sizeof zsum));
+    // A tree over 64 points in a 3-D cube: the root, eight cells of eight one-point leaves (slots 8c…8c+7),
+    // walked for boxes at several distances: which cells are accepted must not depend on the clone.
+    enum { P = 64 };
+    embedviz_float4 points[P];
+    embedviz_bh_node nodes[9 + P];
+    memset(nodes, 0, sizeof nodes);
+    for (int c = 0; c < 8; c++) {
+        embedviz_float4 sum = {0, 0, 0, 0};
+        for (int e = 8 * c; e < 8 * c + 8; e++) {
+            embedviz_float4 q = {(c & 1) + 0.5f * (uniform() + 1), (c >> 1 & 1) + 0.5f * (uniform() + 1), (c >> 2) + 0.5f * (uniform() + 1), 0};
+            points[e] = q;
+            nodes[9 + e] = (embedviz_bh_node){q, 0.01f, 1, 0, 0, e};
+            sum += q;
+        }
+        nodes[1 + c] = (embedviz_bh_node){sum / 8, 1, 8, 9 + 8 * c, 8, 8 * c};
+        nodes[0].centreOfMass += sum / P;
+    }
+    nodes[0].sideSquared = 4;
+    nodes[0].count = P;
+    nodes[0].firstChild = 1;
+    nodes[0].childCount = 8;
+    float lx[P + 8], ly[P + 8], lz[P + 8], lm[P + 8];
+    int stack[512];
+    uint64_t walks = 1469598103934665603ull;
+    for (int t = 0; t < 40; t++) {
+        float offset = 0.2f * t;
+        embedviz_float4 low = {uniform() + offset, uniform(), uniform(), 0}, high = low + (embedviz_float4){0.3f, 0.2f, 0.1f, 0};
+        memset(lx, 0, sizeof lx); memset(ly, 0, sizeof ly); memset(lz, 0, sizeof lz); memset(lm, 0, sizeof lm);
+        long count = embedviz_bh_collect(nodes, points, low, high, t % 3 ? 0 : 8, t % 3 ? 0 : 16, 0.02f * t, lx, ly, lz, lm, P + 8, stack);
+        walks ^= hash(&count, sizeof count) + 31 * hash(lx, sizeof lx) + 17 * hash(lm, sizeof lm) + hash(lz, sizeof lz);
+    }
+    printf("barnes-hut walk %016llx\n", (unsigned long long)walks);
     return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The C kernels compiled once per instruction set (Sources/CSupport/convolution_block.c, adam.c, barnes_hut.c; the
+# The C kernels compiled once per instruction set (Sources/CSupport/convolution_block.c, adam.c, barnes_hut.c: sum and walk; the
 # loader picks a clone by CPU) must give the same bits on every CPU. Builds them for baseline x86-64,
 # AVX2 and — where this CPU can run it — AVX-512, with the package's flags, runs scripts/clones_check.c
 # against each and compares the checksums of every output.

@@ -49,4 +49,24 @@ void embedviz_adam_update(float *p, const float *const *parts, int partCount, fl
 double embedviz_bh_sum(const float *x, const float *y, const float *z, const float *mass, long count, float px,
                        float py, float pz, double force[3]);
 
+/// A Barnes–Hut tree node (BarnesHut.swift's `Node`): the cell's centre of mass, its squared side
+/// length, its point count, its children (consecutive, `childCount` of them from `firstChild`; none
+/// for a leaf) and, for a leaf, where its points start in tree order.
+typedef float embedviz_float4 __attribute__((ext_vector_type(4)));
+typedef struct embedviz_bh_node {
+    embedviz_float4 centreOfMass;
+    float sideSquared;
+    int count, firstChild, childCount, pointStart;
+} embedviz_bh_node;
+
+/// The interaction list of the box low…high (see BarnesHut.swift, `collect(box:…)`): walks the tree
+/// from `nodes[0]`, writing accepted cells and the points of leaves that are not (their coordinates
+/// and masses) to x, y, z, mass, zero-padded to a multiple of 8. Cells holding a point of tree-order
+/// slots [firstMember, endMember) are never accepted. Returns the entries written (before padding),
+/// or −1 when they would not fit in `capacity` (nothing usable written: grow and call again).
+/// `stack` holds at least 512 node indices.
+long embedviz_bh_collect(const embedviz_bh_node *nodes, const embedviz_float4 *sorted, embedviz_float4 low,
+                         embedviz_float4 high, int firstMember, int endMember, float thetaSquared, float *x, float *y,
+                         float *z, float *mass, long capacity, int *stack);
+
 #endif

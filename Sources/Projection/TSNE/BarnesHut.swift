@@ -9,7 +9,7 @@ import Linalg
 /// leaves are summed exactly. θ = 0 is the exact repulsion. A cell holding the point itself is
 /// never summarised (possible for θ > 1/√d otherwise): the self term stays excluded at any θ.
 ///
-/// Implementation notes. The tree lives in one flat array of 32-byte nodes (no per-node heap
+/// Implementation notes. The tree lives in one flat array of 48-byte nodes (no per-node heap
 /// objects); only non-empty children are stored, consecutively; points are permuted into tree
 /// order so leaves hold contiguous ranges. Points are processed in *groups* of consecutive points
 /// in tree order (neighbours in space): the tree is walked once per group with the criterion
@@ -37,18 +37,10 @@ public struct BarnesHutRepulsion: RepulsiveForces {
         prepared = (Tree(y), y.coordinates)
     }
 
-    struct Node {
-        var centreOfMass = SIMD4<Float>()
-        /// Squared side length of the cell.
-        var sideSquared: Float = 0
-        var count: Int32 = 0
-        /// Index of the first child; children are consecutive; 0 children = a leaf.
-        var firstChild: Int32 = 0
-        var childCount: Int32 = 0
-        /// Leaves: the start of their points in `order` (they hold `count` points).
-        var pointStart: Int32 = 0
-        var padding: (Int32, Int32, Int32) = (0, 0, 0)
-    }
+    /// A tree node: centre of mass, squared side length, point count, children (consecutive, from
+    /// `firstChild`; none for a leaf), and for a leaf the start of its points in `order`. Declared in
+    /// C (CSupport.h) so the walk in barnes_hut.c reads the same layout.
+    typealias Node = embedviz_bh_node
 
     /// A space-partitioning tree over the embedding.
     struct Tree {
@@ -233,6 +225,26 @@ public struct BarnesHutRepulsion: RepulsiveForces {
             count += 1
         }
 
+        /// Replaces the list by the walk of `tree` for the box `low…high` (in C: barnes_hut.c), growing
+        /// the buffers until it fits.
+        func collect(tree: Tree, low: SIMD4<Float>, high: SIMD4<Float>, excluding members: Range<Int>, thetaSquared: Float) {
+            let (first, end) = (Int32(members.lowerBound), Int32(members.upperBound))
+            while true {
+                let written = tree.nodes.withUnsafeBufferPointer { nodes in
+                    tree.sorted.withUnsafeBufferPointer { sorted in
+                        embedviz_bh_collect(nodes.baseAddress!, sorted.baseAddress!, low, high, first, end, thetaSquared,
+                                            x, y, z, mass, capacity, stack)
+                    }
+                }
+                if written >= 0 {
+                    count = written
+                    return
+                }
+                count = 0
+                grow()
+            }
+        }
+
         /// Σ mass·w and Σ mass·w²·(p − q) over the list for a point p, w = (1 + ‖p − q‖²)⁻¹.
         @inline(__always)
         func sum(at p: SIMD4<Float>) -> (SIMD4<Double>, Double) {
@@ -306,47 +318,7 @@ public struct BarnesHutRepulsion: RepulsiveForces {
     @inline(__always)
     static func collect(box low: SIMD4<Float>, _ high: SIMD4<Float>, excluding members: Range<Int> = 0..<0, tree: Tree,
                         thetaSquared: Float, list: InteractionList) {
-        let (firstMember, endMember) = (Int32(members.lowerBound), Int32(members.upperBound))
-        list.reset()
-        let stack = list.stack
-        tree.nodes.withUnsafeBufferPointer { nodes in
-            var top = 1
-            stack[0] = 0
-            while top > 0 {
-                top -= 1
-                let node = nodes[Int(stack[top])]
-                if node.count == 0 { continue }
-                if node.childCount == 0 {
-                    for e in Int(node.pointStart)..<(Int(node.pointStart) + Int(node.count)) {
-                        list.append(tree.sorted[e], mass: 1)
-                    }
-                    continue
-                }
-                // Squared distance from the centre of mass to the box: per lane o = max(low − c,
-                // c − high), clamped at 0 as (o + |o|)/2 (exact; |o| clears the sign bit). Branch-free
-                // on purpose: the stdlib's generic pointwiseMax was not inlined (a call per node), and
-                // a masked `replace(with: 0, …)` or scalar `max` was compiled to a branch per lane,
-                // 20–30% of the walk in mispredictions. Unused lanes are 0 on both sides.
-                let below = low - node.centreOfMass, above = node.centreOfMass - high
-                let o = below.replacing(with: above, where: above .> below)
-                let magnitude = unsafeBitCast(unsafeBitCast(o, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF, to: SIMD4<Float>.self)
-                let outside = (o + magnitude) * 0.5
-                let distanceSquared = (outside * outside).sum()
-                // A cell holding a member of the group is never summarised, whatever θ: its centre of
-                // mass would include the member itself, a self-interaction that does not cancel.
-                // (Cells hold contiguous ranges of tree order, as the group does.)
-                let holdsMember = node.pointStart < endMember && firstMember < node.pointStart + node.count
-                if node.sideSquared < thetaSquared * distanceSquared && !holdsMember {
-                    list.append(node.centreOfMass, mass: Float(node.count))
-                } else {
-                    precondition(top + Int(node.childCount) <= InteractionList.stackCapacity)
-                    for c in 0..<Int(node.childCount) {
-                        stack[top] = node.firstChild + Int32(c)
-                        top += 1
-                    }
-                }
-            }
-        }
+        list.collect(tree: tree, low: low, high: high, excluding: members, thetaSquared: thetaSquared)
     }
 
     /// Σⱼ wⱼ²(y − yⱼ) and Σⱼ wⱼ from the tree's points to any position `y` (the tree's own points are
