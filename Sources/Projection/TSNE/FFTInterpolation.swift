@@ -46,13 +46,13 @@ public struct FFTRepulsion: RepulsiveForces {
         return n
     }
 
-    /// Bytes of the FFTW buffers for a grid of `intervals` per dimension in `dimensions` (the kernel
-    /// and one buffer per term, each real plus half-spectrum), saturating at `Int.max`.
+    /// Bytes of the FFTW buffers for a grid of `intervals` per dimension in `dimensions` (the kernel,
+    /// real, transformed in place; one buffer per term, real plus half-spectrum), saturating at `Int.max`.
     public func gridBytes(intervals boxes: Int, dimensions d: Int) -> Int {
         let length = checkedProduct(2, interpolationPoints, boxes)
         let real = d == 1 ? length : checkedProduct(length, length)
         let complex = d == 1 ? checkedSum(length / 2, 1) : checkedProduct(length, checkedSum(length / 2, 1))
-        return checkedProduct(d + 3, checkedSum(checkedProduct(4, real), checkedProduct(8, complex)))
+        return checkedSum(checkedProduct(4, real), checkedProduct(d + 2, checkedSum(checkedProduct(4, real), checkedProduct(8, complex))))
     }
 
     /// Refuses, before the grid is made, a map whose bounding box is not finite (a diverged
@@ -266,37 +266,34 @@ public struct FFTRepulsion: RepulsiveForces {
         return partialZ.reduce(0, +)
     }
 
-    /// The squared Cauchy kernel (1 + ‖Δ‖²)⁻² between nodes, circularly embedded: computed on one
-    /// quadrant of offsets (it is even in every coordinate) and mirrored; the wrap-around row/column is 0.
+    /// The squared Cauchy kernel (1 + ‖Δ‖²)⁻² between nodes for offsets 0…m in every coordinate, an
+    /// (m + 1)^d block with rows of m + 1: the kernel circularly embedded in the 2m-point grid is even in
+    /// every coordinate, so this block is all its transform needs (`FFTGrid.forwardKernel`). Offset m,
+    /// the wrap-around, is 0.
     private func fillKernel(_ grid: FFTGrid, nodes m: Int, spacing: Double) {
-        let length = 2 * m
         let kernel = grid.kernel
         let squares = (0..<m).map { Double($0) * Double($0) * spacing * spacing }
         if grid.dimensions == 1 {
-            kernel.update(repeating: 0, count: length)
             for a in 0..<m {
                 let w = 1 / (1 + squares[a])
-                let v = Float(w * w)
-                kernel[a] = v
-                if a > 0 { kernel[length - a] = v }
+                kernel[a] = Float(w * w)
             }
+            kernel[m] = 0
             return
         }
-        (kernel + m * length).update(repeating: 0, count: length)  // the wrap-around row
+        let side = m + 1
+        (kernel + m * side).update(repeating: 0, count: side)  // the wrap-around row
         squares.withUnsafeBufferPointer { sq in
             let shared = UncheckedSendable((kernel: kernel, squares: sq))
             Threads.parallelFor(m, minimumChunk: 64) { rows in
                 let (kernel, sq) = shared.value
                 for a in rows {
-                    let rowA = kernel + a * length, rowB = kernel + (length - a) * length
-                    rowA[m] = 0
+                    let row = kernel + a * side
                     for b in 0..<m {
                         let w = 1 / (1 + sq[a] + sq[b])
-                        let v = Float(w * w)
-                        rowA[b] = v
-                        if b > 0 { rowA[length - b] = v }
+                        row[b] = Float(w * w)
                     }
-                    if a > 0 { rowB.update(from: rowA, count: length) }
+                    row[m] = 0
                 }
             }
         }
@@ -513,13 +510,12 @@ final class FFTPlans: @unchecked Sendable {
     }
 }
 
-/// FFTW-aligned real buffers (the kernel and one per term) and their half-spectra, for grids of up
-/// to `capacity` nodes per axis.
+/// FFTW-aligned real buffers (the kernel and one per term) and the terms' half-spectra, for grids of
+/// up to `capacity` nodes per axis.
 final class FFTBuffers: @unchecked Sendable {
     let capacity: Int
     let dimensions: Int
     let kernel: UnsafeMutablePointer<Float>
-    let kernelSpectrum: UnsafeMutablePointer<fftwf_complex>
     let charges: [UnsafeMutablePointer<Float>]
     let spectra: [UnsafeMutablePointer<fftwf_complex>]
 
@@ -529,7 +525,6 @@ final class FFTBuffers: @unchecked Sendable {
         let real = dimensions == 1 ? capacity : capacity * capacity
         let complex = dimensions == 1 ? capacity / 2 + 1 : capacity * (capacity / 2 + 1)
         kernel = fftwf_alloc_real(real)!
-        kernelSpectrum = fftwf_alloc_complex(complex)!
         charges = (0..<terms).map { _ in fftwf_alloc_real(real)! }
         spectra = (0..<terms).map { _ in fftwf_alloc_complex(complex)! }
     }
@@ -540,7 +535,6 @@ final class FFTBuffers: @unchecked Sendable {
 
     deinit {
         fftwf_free(kernel)
-        fftwf_free(kernelSpectrum)
         for c in charges { fftwf_free(c) }
         for s in spectra { fftwf_free(s) }
     }
@@ -557,11 +551,14 @@ final class FFTGrid: @unchecked Sendable {
     let dimensions: Int
     let threads: Int
     let realCount: Int
-    let complexCount: Int
     let buffers: FFTBuffers
     var kernel: UnsafeMutablePointer<Float> { buffers.kernel }
     var charges: [UnsafeMutablePointer<Float>] { buffers.charges }
-    /// The whole kernel's transform (all threads).
+    /// The kernel's transform (all threads): its real, even spectrum from the (m + 1)^d block of
+    /// `fillKernel` by a type-I DCT in every dimension (FFTW's REDFT00, in place). For a sequence x of
+    /// period 2m with x[2m − j] = x[j], the DFT is X[k] = x[0] + (−1)^k x[m] + 2 Σ_{0<j<m} x[j] cos(πjk/m),
+    /// which is REDFT00 of x[0…m]; so X[k] for k ≤ m is the block's entry k and X[2m − k] = X[k].
+    /// A quarter of the 2-D grid's points, and real products instead of complex ones.
     private let kernelForward: fftwf_plan
     /// Per term (each with `termThreads` threads): 2-D: rows forward, columns forward, columns
     /// backward, rows backward; 1-D: forward, backward.
@@ -571,7 +568,6 @@ final class FFTGrid: @unchecked Sendable {
         (self.length, self.dimensions, self.threads, self.buffers) = (length, dimensions, threads, buffers)
         let half = length / 2 + 1
         realCount = dimensions == 1 ? length : length * length
-        complexCount = dimensions == 1 ? half : length * half
         let terms = buffers.charges.count
         let flags = UInt32(FFTW_ESTIMATE | FFTW_DESTROY_INPUT)
         let (real, spectrum) = (buffers.charges[0], buffers.spectra[0])
@@ -580,8 +576,8 @@ final class FFTGrid: @unchecked Sendable {
             var size = n
             fftwf_plan_with_nthreads(Int32(threads))
             let kernelPlan = dimensions == 1
-                ? fftwf_plan_dft_r2c_1d(n, buffers.kernel, buffers.kernelSpectrum, flags)!
-                : fftwf_plan_dft_r2c_2d(n, n, buffers.kernel, buffers.kernelSpectrum, flags)!
+                ? fftwf_plan_r2r_1d(m + 1, buffers.kernel, buffers.kernel, FFTW_REDFT00, flags)!
+                : fftwf_plan_r2r_2d(m + 1, m + 1, buffers.kernel, buffers.kernel, FFTW_REDFT00, FFTW_REDFT00, flags)!
             fftwf_plan_with_nthreads(Int32(max(1, threads / min(terms, threads))))
             let plans: [fftwf_plan] = dimensions == 1
                 ? [fftwf_plan_dft_r2c_1d(n, real, spectrum, flags)!, fftwf_plan_dft_c2r_1d(n, spectrum, real, flags)!]
@@ -603,7 +599,7 @@ final class FFTGrid: @unchecked Sendable {
     }
 
     func forwardKernel() {
-        fftwf_execute_dft_r2c(kernelForward, buffers.kernel, buffers.kernelSpectrum)
+        fftwf_execute_r2r(kernelForward, buffers.kernel, buffers.kernel)
     }
 
     /// charges[t] ← IFFT(FFT(charges[t]) · FFT(kernel)) for every term, unnormalised (× realCount);
@@ -617,7 +613,7 @@ final class FFTGrid: @unchecked Sendable {
     }
 
     private func convolve(term t: Int, occupied m: Int) {
-        let (real, spectrum, kernelSpectrum) = (buffers.charges[t], buffers.spectra[t], buffers.kernelSpectrum)
+        let (real, spectrum, kernel) = (buffers.charges[t], buffers.spectra[t], buffers.kernel)
         if dimensions == 1 {
             (real + m).update(repeating: 0, count: length - m)  // the padding (points spread into 0..<m)
             fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
@@ -628,10 +624,15 @@ final class FFTGrid: @unchecked Sendable {
             fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
             fftwf_execute_dft(termPlans[1], spectrum, spectrum)
         }
-        for k in 0..<complexCount {
-            let (a, b) = spectrum[k]
-            let (c, d) = kernelSpectrum[k]
-            spectrum[k] = (a * c - b * d, a * d + b * c)
+        // × the kernel's real spectrum: entry (r, c) of the half-spectrum (rows of m + 1) takes the
+        // block's (min(r, 2m − r), c) (see `kernelForward`).
+        let half = length / 2 + 1
+        for r in 0..<(dimensions == 1 ? 1 : length) {
+            let (row, kernelRow) = (spectrum + r * half, kernel + min(r, length - r) * half)
+            for c in 0..<half {
+                let (a, b) = row[c]
+                row[c] = (a * kernelRow[c], b * kernelRow[c])
+            }
         }
         if dimensions == 1 {
             fftwf_execute_dft_c2r(termPlans[1], spectrum, real)
