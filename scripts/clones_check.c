@@ -1,5 +1,5 @@
 // Runs the C kernels that are compiled once per instruction set (Sources/CSupport: the CNN's fused
-// first block, Adam, the Barnes–Hut sum and walk) on fixed pseudo-random inputs and prints a checksum of every output's bits.
+// first block, Adam, the Barnes–Hut sum and walk, listed distances) on fixed pseudo-random inputs and prints a checksum of every output's bits.
 // scripts/test_clones.sh builds it for baseline x86-64, AVX2 and AVX-512 and compares the lines:
 // the kernels promise the same bits on every CPU.
 #include "CSupport.h"
@@ -85,5 +85,20 @@ int main(void) {
         walks ^= hash(&count, sizeof count) + 31 * hash(lx, sizeof lx) + 17 * hash(lm, sizeof lm) + hash(lz, sizeof lz);
     }
     printf("barnes-hut walk %016llx\n", (unsigned long long)walks);
+
+    // Listed distances: 784 columns (no tail) and 45 (a 13-column tail), 37 listed rows of 50.
+    enum { ROWS = 50, LISTED = 37 };
+    static float base[ROWS * 784], query[784], listed[LISTED];
+    int list[LISTED];
+    for (int i = 0; i < ROWS * 784; i++) base[i] = uniform();
+    for (int j = 0; j < 784; j++) query[j] = uniform();
+    for (int c = 0; c < LISTED; c++) list[c] = (c * 17 + 3) % ROWS;
+    uint64_t listedHash = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        long d = pass ? 45 : 784;
+        embedviz_listed_squared_distances(query, base, d, list, LISTED, listed);
+        listedHash = 31 * listedHash + hash(listed, sizeof listed);
+    }
+    printf("listed distances %016llx\n", (unsigned long long)listedHash);
     return 0;
 }

@@ -11,7 +11,7 @@ public enum Profile {
 
     /// Runs `body`, adding its duration to `name` when profiling is on.
     @inlinable
-    public static func section<R>(_ name: @autoclosure () -> String, _ body: () throws -> R) rethrows -> R {
+    public static func section<R, E: Error>(_ name: @autoclosure () -> String, _ body: () throws(E) -> R) throws(E) -> R {
         guard enabled else { return try body() }
         let start = DispatchTime.now().uptimeNanoseconds
         defer { record(name(), Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }

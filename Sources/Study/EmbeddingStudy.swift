@@ -76,7 +76,7 @@ public struct EmbeddingStudy: Sendable {
         var results = StudyResults(title: options.title, subtitle: options.subtitle, started: started, output: options.output,
                                    sets: [analysed], stability: stability,
                                    settings: options.settings + [("metric", options.search.metric.rawValue)])
-        results.scaleNotes = Self.scaleNotes(points: set.features.rows, options: options, explorerLimit: options.explorerPointLimit)
+        results.scaleNotes = Self.scaleNotes(points: set.features.rows, dimensions: set.features.columns, options: options, explorerLimit: options.explorerPointLimit)
         try Self.publish(&results, terms: options.terms, explorerPointLimit: options.explorerPointLimit, runner: runner)
         return results
     }
@@ -88,7 +88,7 @@ public struct EmbeddingStudy: Sendable {
                                runner: StageRunner) throws -> StudyResults.AnalysedSet {
         let points = set.features.rows
         let shared = SharedNeighbours(points: set.features, search: measurement.search,
-                                      demands: projection.neighbourDemands(points: points, search: measurement.search)
+                                      demands: projection.neighbourDemands(points: points, dimensions: set.features.columns, search: measurement.search)
                                           + measurement.neighbourDemands(set))
         let maps = try projection.run(set, shared: shared, runner: runner)
         return StudyResults.AnalysedSet(embeddings: set, projections: maps,
@@ -113,7 +113,7 @@ public struct EmbeddingStudy: Sendable {
     }
 
     /// What the study sampled or skipped because of the set's size, in sentences for the report.
-    static func scaleNotes(points: Int, options: Options, explorerLimit: Int) -> [String] {
+    static func scaleNotes(points: Int, dimensions: Int, options: Options, explorerLimit: Int) -> [String] {
         var notes: [String] = []
         if points > options.preservationSampleLimit {
             notes.append("Neighbourhood preservation (trustworthiness, continuity) is O(N²): measured on a fixed subsample of \(Findings.count(options.preservationSampleLimit)) of the \(Findings.count(points)) points.")
@@ -130,8 +130,11 @@ public struct EmbeddingStudy: Sendable {
         if points > explorerLimit {
             notes.append("The explorers draw a fixed subsample of \(Findings.count(explorerLimit)) of the \(Findings.count(points)) points.")
         }
-        if options.search.resolvedMethod(points: points) == .approx {
-            notes.append("Neighbours are found approximately (HNSW) from \(Findings.count(NeighbourSearch.approximateFrom)) points on; the run records give the measured recall.")
+        if options.search.resolvedMethod(points: points, dimensions: dimensions) == .approx {
+            let how = options.search.projects(dimensions: dimensions)
+                ? "as candidates from a PCA-\(options.search.projectedDimensions) projection re-ranked in the \(dimensions) dimensions, from \(Findings.count(NeighbourSearch.projectedFrom)) points of more than \(NeighbourSearch.projectAbove) dimensions on"
+                : "(HNSW) from \(Findings.count(NeighbourSearch.approximateFrom)) points on"
+            notes.append("Neighbours are found approximately \(how); the run records give the measured recall.")
         }
         return notes
     }

@@ -47,11 +47,11 @@ public struct ProjectionStage: Sendable {
 
     /// The k of the neighbour lists each map of `points` points will ask for, for the maps whose
     /// search finds lists as `search` does (`SharedNeighbours.sameLists`).
-    public func neighbourDemands(points: Int, search: NeighbourSearch) -> [Int] {
+    public func neighbourDemands(points: Int, dimensions: Int, search: NeighbourSearch) -> [Int] {
         let tsneDemands = ([tsne] + (tsne3D.map { [$0] } ?? [])).compactMap { t in
-            SharedNeighbours.sameLists(t.neighbourSearch, search, points: points) ? t.neighbourCount(points: points) : nil
+            SharedNeighbours.sameLists(t.neighbourSearch, search, points: points, dimensions: dimensions) ? t.neighbourCount(points: points) : nil
         }
-        let umapDemand = umap.flatMap { u in SharedNeighbours.sameLists(u.neighbourSearch, search, points: points) ? u.neighbours - 1 : nil }
+        let umapDemand = umap.flatMap { u in SharedNeighbours.sameLists(u.neighbourSearch, search, points: points, dimensions: dimensions) ? u.neighbours - 1 : nil }
         return tsneDemands + (umapDemand.map { [$0] } ?? [])
     }
 

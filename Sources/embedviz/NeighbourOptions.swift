@@ -7,13 +7,19 @@ import Projection
 /// parameters, the same on every such command.
 struct NeighbourOptions: ParsableArguments {
     @Option(name: .customLong("neighbors"), help: ArgumentHelp(
-        "Nearest-neighbour search: auto (exact below \(NeighbourSearch.approximateFrom) points, approx from there), exact (blocked BLAS, O(N²)), or approx (hnswlib's HNSW graph; its recall is measured on --recall-sample rows).",
+        "Nearest-neighbour search: auto (exact below \(NeighbourSearch.approximateFrom) points, approx from there; for rows of more than \(NeighbourSearch.projectAbove) columns approx from \(NeighbourSearch.projectedFrom) points), exact (blocked BLAS, O(N²)), or approx (hnswlib's HNSW graph, or above \(NeighbourSearch.projectAbove) columns candidates from a PCA re-ranked exactly, see --approx-pca; its recall is measured on --recall-sample rows).",
         valueName: "auto|exact|approx"))
     var neighbors: NeighbourSearch.Method = .auto
 
     @Option(help: ArgumentHelp("Distance: euclidean, or cosine (1 − cos θ; rows are scaled to unit length, zero rows refused).",
                                valueName: "euclidean|cosine"))
     var metric: NeighbourSearch.Metric = .euclidean
+
+    @Option(help: "Approximate search of rows with more than \(NeighbourSearch.projectAbove) columns: candidates from a PCA of this many components, re-ranked exactly in the full space (0: HNSW over the full rows).")
+    var approxPca = 50
+
+    @Option(help: "Candidates per neighbour in that projected search (k neighbours: this × k candidates re-ranked).")
+    var approxCandidates = 4
 
     @Option(help: "HNSW links per point and layer (hnswlib's M): larger is more accurate, slower and bigger.")
     var hnswM = 16
@@ -39,12 +45,18 @@ struct NeighbourOptions: ParsableArguments {
         if hnswEfConstruction < 1 {
             throw EmbedVizError.input("must be at least 1, got \(hnswEfConstruction)", at: "--hnsw-ef-construction")
         }
+        if approxPca < 0 { throw EmbedVizError.input("must be ≥ 0, got \(approxPca)", at: "--approx-pca") }
+        if approxCandidates < 1 || approxCandidates > 100 {
+            throw EmbedVizError.input("must be between 1 and 100, got \(approxCandidates)", at: "--approx-candidates")
+        }
         if recallSample < 0 { throw EmbedVizError.input("must be ≥ 0, got \(recallSample)", at: "--recall-sample") }
     }
 
     /// The library's search options, seeded with the command's seed.
     func search(seed: UInt64) -> NeighbourSearch {
         var search = NeighbourSearch(method: neighbors, metric: metric)
+        search.projectedDimensions = approxPca
+        search.candidateFactor = approxCandidates
         search.m = hnswM
         search.efConstruction = hnswEfConstruction
         search.ef = Int(hnswEf)

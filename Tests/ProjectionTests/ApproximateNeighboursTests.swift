@@ -136,8 +136,8 @@ private func gaussianMixture(_ count: Int, perCluster: Int, dimensions: Int, see
             let (lists, report) = try NearestNeighbours.find(x, k: 12, search: NeighbourSearch(method: method))
             #expect(lists == exact && report.method == .exact && report.recall == nil)
         }
-        #expect(NeighbourSearch().resolvedMethod(points: NeighbourSearch.approximateFrom) == .approx)
-        #expect(NeighbourSearch().resolvedMethod(points: NeighbourSearch.approximateFrom - 1) == .exact)
+        #expect(NeighbourSearch().resolvedMethod(points: NeighbourSearch.approximateFrom, dimensions: 50) == .approx)
+        #expect(NeighbourSearch().resolvedMethod(points: NeighbourSearch.approximateFrom - 1, dimensions: 50) == .exact)
     }
 
     @Test("non-finite input, zero rows under cosine and unusable parameters are refused")

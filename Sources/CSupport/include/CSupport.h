@@ -49,6 +49,10 @@ void embedviz_adam_update(float *p, const float *const *parts, int partCount, fl
 double embedviz_bh_sum(const float *x, const float *y, const float *z, const float *mass, long count, float px,
                        float py, float pz, double force[3]);
 
+/// out[c] = ‖query − base[rows[c]]‖² for c < count, each row of `base` `d` floats (see distances.c).
+void embedviz_listed_squared_distances(const float *query, const float *base, long d, const int *rows, long count,
+                                       float *out);
+
 /// A Barnes–Hut tree node (BarnesHut.swift's `Node`): the cell's centre of mass, its squared side
 /// length, its point count, its children (consecutive, `childCount` of them from `firstChild`; none
 /// for a leaf) and, for a leaf, where its points start in tree order.

@@ -3,8 +3,10 @@ import Linalg
 import Synchronization
 
 /// The nearest reference points of any queries, found as a `NeighbourSearch` says: prepared once
-/// (for `approx`, the HNSW graph of the reference), then asked for any number of query batches (the
-/// chunks of a t-SNE transform). `auto` resolves on the reference's size.
+/// (for `approx`, the HNSW graph of the reference, or for rows of more than
+/// `NeighbourSearch.projectAbove` columns the reference's PCA and the index of its projection), then
+/// asked for any number of query batches (the chunks of a t-SNE transform). `auto` resolves on the
+/// reference's size and columns.
 ///
 /// Recall of approximate runs: the first `recallSample` query rows asked for, sampled at random
 /// within each batch (all of them in one batch when it is large enough), are also searched exactly;
@@ -16,6 +18,8 @@ public final class NeighbourIndex: Sendable {
     /// The reference as searched (unit rows for the cosine metric).
     private let reference: Matrix
     private let graph: HNSWIndex?
+    /// A projected search: the PCA and the index of the projected reference the candidates come from.
+    private let projection: (pca: CandidateProjection, index: NeighbourIndex)?
     private let secondsBuild: Double
     private struct Tally {
         var found = 0, checked = 0, rowsChecked = 0, completedExactly = 0, k = 0, queries = 0
@@ -31,15 +35,22 @@ public final class NeighbourIndex: Sendable {
         try reference.requireDistanceSafe("reference")
         self.search = search
         self.reference = search.metric == .cosine ? try NearestNeighbours.unitRows(reference) : reference
-        method = search.resolvedMethod(points: reference.rows)
+        method = search.resolvedMethod(points: reference.rows, dimensions: reference.columns)
         let start = Date()
-        if method == .approx {
+        if method == .approx && search.projects(dimensions: reference.columns) {
+            progress(NeighbourProgress(stage: .projecting, done: 0, total: reference.rows))
+            let pca = try CandidateProjection(reference: self.reference, dimensions: search.projectedDimensions)
+            let inner = CandidateProjection.candidateSearch(search, points: reference.rows)
+            projection = (pca, try NeighbourIndex(reference: pca.project(self.reference), search: inner, progress: progress))
+            graph = nil
+        } else if method == .approx {
+            projection = nil
             graph = try HNSWIndex(self.reference, m: search.m, efConstruction: search.efConstruction, seed: search.seed,
                                   parallel: search.parallelBuild) {
                 progress(NeighbourProgress(stage: .building, done: $0, total: reference.rows))
             }
         } else {
-            graph = nil
+            (graph, projection) = (nil, nil)
         }
         secondsBuild = Date().timeIntervalSince(start)
     }
@@ -61,7 +72,11 @@ public final class NeighbourIndex: Sendable {
         let start = Date()
         var lists: NearestNeighbours
         var completed = 0
-        if let graph {
+        if let projection {
+            let candidates = try projection.index.neighbours(of: projection.pca.project(points),
+                                                             k: search.candidates(k: k, available: reference.rows))
+            lists = NearestNeighbours.reranked(candidates, queries: points, reference: reference, k: k)
+        } else if let graph {
             (lists, completed) = try graph.search(points, k: k, ef: search.searchEf(k: k))
         } else {
             lists = try NearestNeighbours.exact(points, among: reference, k: k)
@@ -70,7 +85,7 @@ public final class NeighbourIndex: Sendable {
         // The recall check on the next rows of the sample budget, drawn at random from this batch.
         var found = 0, checkRows = 0, secondsRecall = 0.0
         let budget = tally.withLock { max(0, search.recallSample - $0.rowsChecked) }
-        if graph != nil, budget > 0, queries.rows > 0 {
+        if method == .approx, budget > 0, queries.rows > 0 {
             let checkStart = Date()
             let rows = NeighbourRecall.sampleRows(queries.rows, count: min(budget, queries.rows), seed: search.seed)
             let truth = try NearestNeighbours.exact(points.rows(at: rows), among: reference, k: k)
@@ -104,13 +119,23 @@ public final class NeighbourIndex: Sendable {
                                      threads: Threads.count, secondsBuild: secondsBuild, secondsSearch: t.secondsSearch,
                                      secondsRecall: t.secondsRecall)
         report.completedExactly = t.completedExactly
-        report.deterministic = method == .exact || !search.parallelBuild || Threads.count == 1
+        if let projection {
+            let inner = projection.index.report
+            (report.projectedDimensions, report.candidates) = (search.projectedDimensions, search.candidates(k: t.k, available: count))
+            report.completedExactly = inner.completedExactly
+        }
+        report.deterministic = projection?.index.report.deterministic ?? (method == .exact || !search.parallelBuild || Threads.count == 1)
         if method == .approx {
-            (report.m, report.efConstruction, report.ef) = (search.m, search.efConstruction, search.searchEf(k: t.k))
+            if projection == nil || projection?.index.method == .approx {
+                let ef = search.searchEf(k: projection == nil ? t.k : search.candidates(k: t.k, available: count))
+                (report.m, report.efConstruction, report.ef) = (search.m, search.efConstruction, ef)
+            }
             if t.checked > 0 {
                 let recall = Double(t.found) / Double(t.checked)
                 report.recall = recall
-                if recall < search.recallWarningBelow { report.warning = NeighbourReport.lowRecallWarning(recall, rows: t.rowsChecked, search, k: t.k) }
+                if recall < search.recallWarningBelow {
+                    report.warning = NeighbourReport.lowRecallWarning(recall, rows: t.rowsChecked, search, k: t.k, projected: projection != nil)
+                }
             }
         }
         return report

@@ -42,23 +42,31 @@ public final class SharedNeighbours: @unchecked Sendable {
 
     /// Whether a search of `x` for `k` neighbours as `other` says may be answered from these lists:
     /// the same points, a k within the lists, and the same search — method (as resolved for N),
-    /// metric, HNSW graph parameters and build — with a candidate list no wider than these lists'.
+    /// metric, HNSW graph parameters and build, projection — with a candidate list no wider than these lists'.
     /// The seeds may differ: these lists' HNSW graph is seeded from `search.seed`.
     public func serves(_ x: Matrix, k: Int, search other: NeighbourSearch) -> Bool {
         let n = points.rows
         guard k >= 1, k <= capacity, x.rows == n, x.columns == points.columns,
-              Self.sameLists(other, search, points: n) else { return false }
-        if search.resolvedMethod(points: n) == .approx, other.searchEf(k: k) > search.searchEf(k: capacity) { return false }
+              Self.sameLists(other, search, points: n, dimensions: points.columns) else { return false }
+        // An HNSW search of the full rows with a wider candidate list than these lists' would find more.
+        if search.resolvedMethod(points: n, dimensions: points.columns) == .approx, !search.projects(dimensions: points.columns),
+           other.searchEf(k: k) > search.searchEf(k: capacity) { return false }
         return x == points
     }
 
     /// Whether searches `a` and `b` of `points` points find their lists the same way — method (as
-    /// resolved for N), metric and, when approximate, the HNSW graph's parameters and build — so
-    /// that one may be served the other's lists (their seeds and candidate lists aside).
-    public static func sameLists(_ a: NeighbourSearch, _ b: NeighbourSearch, points: Int) -> Bool {
-        let method = a.resolvedMethod(points: points)
-        guard b.resolvedMethod(points: points) == method, a.metric == b.metric else { return false }
-        return method == .exact || (a.m == b.m && a.efConstruction == b.efConstruction && a.parallelBuild == b.parallelBuild)
+    /// resolved for N rows of D columns), metric and, when approximate, the HNSW graph's parameters and
+    /// build and the projection's — so that one may be served the other's lists (their seeds and
+    /// candidate lists aside).
+    public static func sameLists(_ a: NeighbourSearch, _ b: NeighbourSearch, points: Int, dimensions: Int) -> Bool {
+        let method = a.resolvedMethod(points: points, dimensions: dimensions)
+        guard b.resolvedMethod(points: points, dimensions: dimensions) == method, a.metric == b.metric else { return false }
+        guard method == .approx else { return true }
+        let projected = a.projects(dimensions: dimensions)
+        guard projected == b.projects(dimensions: dimensions) else { return false }
+        if projected && (a.projectedDimensions != b.projectedDimensions || a.candidateFactor != b.candidateFactor) { return false }
+        return (projected && points < NeighbourSearch.approximateFrom)
+            || (a.m == b.m && a.efConstruction == b.efConstruction && a.parallelBuild == b.parallelBuild)
     }
 
     /// The first `k` neighbours of every point, found (on the first call, with `progress`) for the
@@ -94,7 +102,8 @@ public final class SharedNeighbours: @unchecked Sendable {
                 report.recallRows = check.rows
                 report.secondsRecall = Date().timeIntervalSince(start)
                 report.warning = check.recall < search.recallWarningBelow
-                    ? NeighbourReport.lowRecallWarning(check.recall, rows: check.rows, search, k: k) : nil
+                    ? NeighbourReport.lowRecallWarning(check.recall, rows: check.rows, search, k: k,
+                                                      projected: foundReport.projectedDimensions != nil) : nil
             }
         }
         if let served = demands.firstIndex(of: k) { demands.remove(at: served) }

@@ -29,7 +29,9 @@ struct TSNEFit: ParsableCommand {
             beside the output as OUTPUT.json. Same input, parameters, seed and --threads → identical output.
 
             Neighbours (--neighbors): exact below \(NeighbourSearch.approximateFrom) points, else hnswlib's HNSW graph, built \
-            serially (deterministic) and searched with all threads; every approximate run checks its \
+            serially (deterministic) and searched with all threads; rows of more than \(NeighbourSearch.projectAbove) \
+            columns are searched approximately from \(NeighbourSearch.projectedFrom) points on, as candidates from a \
+            PCA-50 projection re-ranked exactly (--approx-pca, --approx-candidates); every approximate run checks its \
             lists on --recall-sample rows against exact search, prints the recall and records it in \
             OUTPUT.json (a recall below 0.95 is a warning). Exact t-SNE (--method exact) uses all N−1 \
             neighbours, found exactly whatever --neighbors says.
