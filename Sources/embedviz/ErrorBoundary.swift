@@ -73,6 +73,8 @@ enum ErrorBoundary {
         "NeighbourSearch.ef": flag("--hnsw-ef"),
         "NeighbourSearch.metric": flag("--metric"),
         "NeighbourSearch.recallSample": flag("--recall-sample"),
+        "NeighbourSearch.projectedDimensions": flag("--approx-pca"),
+        "NeighbourSearch.candidateFactor": flag("--approx-candidates"),
         "MahalanobisScore.reference": flag("--reference"),
         "MahalanobisScore.labels": flag("--reference-metadata"),
         "DetectorInputs.reference": flag("--reference"),
