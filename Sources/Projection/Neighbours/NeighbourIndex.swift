@@ -119,12 +119,12 @@ public final class NeighbourIndex: Sendable {
                                      threads: Threads.count, secondsBuild: secondsBuild, secondsSearch: t.secondsSearch,
                                      secondsRecall: t.secondsRecall)
         report.completedExactly = t.completedExactly
-        if let projection {
-            let inner = projection.index.report
+        let inner = projection?.index.report
+        if let inner {
             (report.projectedDimensions, report.candidates) = (search.projectedDimensions, search.candidates(k: t.k, available: count))
             report.completedExactly = inner.completedExactly
         }
-        report.deterministic = projection?.index.report.deterministic ?? (method == .exact || !search.parallelBuild || Threads.count == 1)
+        report.deterministic = inner?.deterministic ?? (method == .exact || !search.parallelBuild || Threads.count == 1)
         if method == .approx {
             if projection == nil || projection?.index.method == .approx {
                 let ef = search.searchEf(k: projection == nil ? t.k : search.candidates(k: t.k, available: count))
