@@ -1,5 +1,5 @@
 // Runs the C kernels that are compiled once per instruction set (Sources/CSupport: the CNN's fused
-// first block, Adam, the Barnes–Hut sum and walk, listed distances) on fixed pseudo-random inputs and prints a checksum of every output's bits.
+// first block, Adam, the Barnes–Hut sum and walk, listed distances, UMAP's SGD round and x^y) on fixed pseudo-random inputs and prints a checksum of every output's bits.
 // scripts/test_clones.sh builds it for baseline x86-64, AVX2 and AVX-512 and compares the lines:
 // the kernels promise the same bits on every CPU.
 #include "CSupport.h"
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 static uint64_t state = 88172645463325252ull;
 static float uniform(void) {  // xorshift64, [-1, 1)
@@ -100,5 +101,39 @@ int main(void) {
         listedHash = 31 * listedHash + hash(listed, sizeof listed);
     }
     printf("listed distances %016llx\n", (unsigned long long)listedHash);
+
+    // UMAP's SGD: 300 points with 12 edges each to random tails, periods 1–8, 2-D and 3-D (widths 2, 4),
+    // a fit (the map its own tail) and a transform (fixed tails), 30 epochs of one round; and x^y.
+    enum { POINTS = 300, EDGES = 12 };
+    static long start[POINTS + 1];
+    static embedviz_umap_edge schedule[POINTS * EDGES];
+    static float others[POINTS * 4], map[POINTS * 4];
+    uint64_t sgdHash = 0;
+    for (int width = 2; width <= 4; width += 2) {
+        for (int fit = 0; fit < 2; fit++) {
+            for (int i = 0; i < POINTS; i++) start[i] = (long)i * EDGES;
+            start[POINTS] = (long)POINTS * EDGES;
+            for (int e = 0; e < POINTS * EDGES; e++) {
+                float period = 1 + 7 * (uniform() + 1) / 2;
+                schedule[e] = (embedviz_umap_edge){(int)((uniform() + 1) / 2 * (POINTS - 1)), period, period, period / 5};
+            }
+            for (int i = 0; i < POINTS * 4; i++) map[i] = others[i] = (i % 4) < (width == 2 ? 2 : 3) ? 10 * uniform() : 0;
+            for (int n = 0; n < 30; n++) {
+                embedviz_umap_round round = {1.5769f, 0.8951f, -2 * 1.5769f * 0.8951f, 2 * 0.8951f, fit ? 2 : 1, 5, (float)n,
+                                             1.0f - n / 30.0f, POINTS, fit, width, 0x1234567ull, (unsigned long long)n};
+                if (fit) memcpy(others, map, sizeof map);
+                embedviz_umap_sgd_round(&round, start, schedule, others, map, 0, POINTS);
+            }
+            sgdHash = 31 * (31 * sgdHash + hash(map, sizeof map)) + hash(schedule, sizeof schedule);
+        }
+    }
+    float powers[8 * 64];
+    for (int i = 0; i < 64; i++) {
+        float x[8];
+        for (int l = 0; l < 8; l++) x[l] = powf(10, 8 * uniform());
+        embedviz_umap_power8(x, 0.5f + (i % 5) * 0.25f, powers + 8 * i);
+        powers[8 * i] = embedviz_umap_power(x[0] * 1e-36f, 0.8951f);  // subnormal in the scalar form
+    }
+    printf("umap sgd %016llx power %016llx\n", (unsigned long long)sgdHash, (unsigned long long)hash(powers, sizeof powers));
     return 0;
 }

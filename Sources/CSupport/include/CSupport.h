@@ -73,4 +73,29 @@ long embedviz_bh_collect(const embedviz_bh_node *nodes, const embedviz_float4 *s
                          embedviz_float4 high, int firstMember, int endMember, float thetaSquared, float *x, float *y,
                          float *z, float *mass, long capacity, int *stack);
 
+/// One edge of UMAP's SGD as the epochs go (LayoutSGD.swift): its tail, its sampling period (epochs
+/// per sample) and the epochs of its next positive and negative samples.
+typedef struct embedviz_umap_edge {
+    int tail;
+    float period, nextSample, nextNegative;
+} embedviz_umap_edge;
+
+/// What one round of the SGD needs besides the edges and positions (LayoutSGD.swift names them).
+typedef struct embedviz_umap_round {
+    float a, b, attractionScale, repulsionScale, moves, rate, epoch, step;
+    long tailCount;
+    int fit, width;  // fit: the map is its own tail (skip self as a negative sample); width: 2 or 4 floats per point
+    unsigned long long streamKey, streamEpoch;
+} embedviz_umap_round;
+
+/// Heads [first, end) of one SGD round: head j's edges are schedule[start[j] ..< start[j + 1]],
+/// positions `width` floats each, tails and negative samples read from `others`, heads written to
+/// `y` (see umap_sgd.c and LayoutSGD.swift).
+void embedviz_umap_sgd_round(const embedviz_umap_round *round, const long *start, embedviz_umap_edge *schedule,
+                             const float *others, float *y, long first, long end);
+
+/// The SGD's x^y (x > 0) and its 8-lane form for normal lanes, the same bits lane by lane.
+float embedviz_umap_power(float x, float y);
+void embedviz_umap_power8(const float *x, float y, float *out);
+
 #endif

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Linalg
 
@@ -22,6 +23,11 @@ import Linalg
 //     23 → 17 s for the attraction; trustworthiness 0.9585 → 0.9578 → 0.9593, 10-NN accuracy
 //     0.9744 → 0.9737 → 0.9743 (umap-learn 0.9599 and 0.975);
 //   • the learning rate is α₀ during epochs 0 and 1 and α₀·(1 − (n − 1)/E) in epoch n ≥ 1.
+// The loop over a round's heads is C (`embedviz_umap_sgd_round`, CSupport/umap_sgd.c), compiled per
+// instruction set with the same operations in the same order as the Swift loop it replaced: the same
+// maps bit for bit (1-, 2- and 3-D fits and a transform compared with `cmp`), and the same bits on every
+// CPU (scripts/test_clones.sh). In Swift at baseline x86-64 the 8 lanes of x^y were two SSE halves
+// through an out-of-line call; MNIST 70k PCA-50, 2 threads: SGD 9.0 → 6.4 s.
 //
 // Determinism with all threads in use. umap-learn's parallel mode is Hogwild (threads write any
 // point while others read it), so its maps differ from run to run; with a seed it runs on one
@@ -121,32 +127,23 @@ struct LayoutSGD: Sendable {
         }
     }
 
-    /// One edge's sampling state, as the epochs go: its tail, its period (epochs per sample) and the
-    /// epochs of its next positive and negative samples.
-    private struct EdgeSchedule {
-        var tail: Int32
-        var period: Float
-        var nextSample: Float
-        var nextNegative: Float
-    }
-
     /// The edges' states in the order the rounds visit them: round r's edges of head j (its row's
     /// r, r + rounds, …) at `schedule[start[r·(heads + 1) + j] ..< start[r·(heads + 1) + j + 1]]`, so
     /// that a round reads one contiguous stream (a row's edges strided by `rounds` would make every
     /// round read every cache line of the edges, and push the map out of the cache).
     private static func schedule(_ edges: LayoutEdges, rounds: Int, negativeSampleRate rate: Float)
-        -> (start: [Int], schedule: [EdgeSchedule]) {
+        -> (start: [Int], schedule: [embedviz_umap_edge]) {
         let heads = edges.heads
         var start = [Int](repeating: 0, count: rounds * (heads + 1))
-        var schedule = [EdgeSchedule]()
+        var schedule = [embedviz_umap_edge]()
         schedule.reserveCapacity(edges.tails.count)
         for r in 0..<rounds {
             for j in 0..<heads {
                 start[r * (heads + 1) + j] = schedule.count
                 for e in stride(from: edges.rowStart[j] + r, to: edges.rowStart[j + 1], by: rounds) {
                     let period = edges.epochsPerSample[e]
-                    schedule.append(EdgeSchedule(tail: edges.tails[e], period: period, nextSample: period,
-                                                 nextNegative: rate > 0 ? period / rate : 0))
+                    schedule.append(embedviz_umap_edge(tail: edges.tails[e], period: period, nextSample: period,
+                                                       nextNegative: rate > 0 ? period / rate : 0))
                 }
             }
             start[r * (heads + 1) + heads] = schedule.count
@@ -161,12 +158,13 @@ struct LayoutSGD: Sendable {
         precondition(head.count == heads * d, "\(head.count) coordinates for \(heads) heads in \(d)-D")
         var y = Self.pack(head, d, as: V.self)
         var reference = tail.map { Self.pack($0, d, as: V.self) } ?? y
-        let tailCount = reference.count
         let rate = Float(negativeSampleRate)
         let (a, b) = (Float(curve.a), Float(curve.b))
-        let attractionScale = -2 * a * b, repulsionScale = 2 * Float(repulsionStrength) * b
-        let moves: Float = fit ? 2 : 1
-        let streamKey = Self.mix(seed &+ 0x5EED_0F_0AB5_0000)
+        var parameters = embedviz_umap_round(a: a, b: b, attractionScale: -2 * a * b,
+                                             repulsionScale: 2 * Float(repulsionStrength) * b, moves: fit ? 2 : 1,
+                                             rate: rate, epoch: 0, step: 0, tailCount: reference.count,
+                                             fit: fit ? 1 : 0, width: Int32(MemoryLayout<V>.stride / 4),
+                                             streamKey: Self.mix(seed &+ 0x5EED_0F_0AB5_0000), streamEpoch: 0)
         var alpha = Float(initialLearningRate)
         let parts = max(1, self.parts ?? min(4 * Threads.count, heads / 512))
         let rounds = fit ? Self.rounds : 1
@@ -174,76 +172,21 @@ struct LayoutSGD: Sendable {
         for n in 0..<epochs {
             for round in 0..<rounds {
                 if fit, n + round > 0 { reference.withUnsafeMutableBufferPointer { r in y.withUnsafeBufferPointer { r.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } } }
-                let streamEpoch = UInt64(n * rounds + round)
-                let epoch = Float(n)
-                let step = alpha
+                // The negative samples of head j in this round come from a stream keyed by (seed, round of
+                // the fit, j): never by thread or by the order of work.
+                (parameters.streamEpoch, parameters.epoch, parameters.step) = (UInt64(n * rounds + round), Float(n), alpha)
                 roundStart.withUnsafeBufferPointer { roundStart in
                     schedule.withUnsafeMutableBufferPointer { schedule in
-                        reference.withUnsafeBufferPointer { others in
-                            y.withUnsafeMutableBufferPointer { y in
-                                let start = UnsafeBufferPointer(rebasing: roundStart[(round * (heads + 1))...])
-                                let shared = UncheckedSendable((start, schedule, others, y))
+                        reference.withUnsafeBytes { others in
+                            y.withUnsafeMutableBytes { y in
+                                let start = roundStart.baseAddress! + round * (heads + 1)
+                                let shared = UncheckedSendable((parameters, start, schedule.baseAddress!,
+                                                                others.assumingMemoryBound(to: Float.self).baseAddress!,
+                                                                y.assumingMemoryBound(to: Float.self).baseAddress!))
                                 Threads.forEachPart(parts) { part in
                                     let range = Threads.chunkRange(part, of: parts, total: heads)
-                                    let (start, schedule, others, y) = shared.value
-                                    // The negative samples' squared distances and indices, lane by lane: written
-                                    // as scalars and read as vectors through memory (a SIMD lane written at a
-                                    // variable index is a store and a reload of the whole vector, each time).
-                                    let lanesD2 = UnsafeMutablePointer<Float>.allocate(capacity: 8)
-                                    let lanesSample = UnsafeMutablePointer<Int32>.allocate(capacity: 8)
-                                    defer {
-                                        lanesD2.deallocate()
-                                        lanesSample.deallocate()
-                                    }
-                                    for j in range {
-                                        var current = y[j]
-                                        var stream = Self.mix(streamKey ^ (streamEpoch << 40 | UInt64(j)))
-                                        for e in start[j]..<start[j + 1] where schedule[e].nextSample <= epoch {
-                                            var edge = schedule[e]
-                                            // The attraction and this sample's negative samples are all
-                                            // evaluated at `position`, so their x^b are independent.
-                                            let position = current
-                                            let delta = position - others[Int(edge.tail)]
-                                            let d2 = (delta * delta).sum()
-                                            if d2 > 0 {
-                                                let p = Self.power(d2, b)
-                                                let coefficient = attractionScale * p / (d2 * (a * p + 1))
-                                                current += Self.clip(coefficient * delta) * (moves * step)
-                                            }
-                                            edge.nextSample += edge.period
-                                            if rate > 0 {
-                                                let perNegative = edge.period / rate
-                                                let negatives = max(Int((epoch - edge.nextNegative) / perNegative), 0)
-                                                var drawn = 0
-                                                while drawn < negatives {
-                                                    // Up to 8 negative samples at once, all from `current`: their
-                                                    // x^b are independent, so they are computed side by side.
-                                                    let lanes = min(8, negatives - drawn)
-                                                    for l in 0..<8 { lanesD2[l] = 0 }
-                                                    for l in 0..<lanes {
-                                                        stream &+= 0x9E37_79B9_7F4A_7C15
-                                                        let s = Int(((Self.mix(stream) >> 32) &* UInt64(tailCount)) >> 32)  // uniform in 0..<tailCount (Lemire)
-                                                        if fit && s == j { continue }
-                                                        let delta = position - others[s]
-                                                        lanesSample[l] = Int32(truncatingIfNeeded: s)
-                                                        lanesD2[l] = (delta * delta).sum()
-                                                    }
-                                                    drawn += lanes
-                                                    let d2 = UnsafeRawPointer(lanesD2).loadUnaligned(as: SIMD8<Float>.self)
-                                                    let p = Self.power(d2.replacing(with: 1, where: d2 .< Float.leastNormalMagnitude), b)
-                                                    let coefficient = repulsionScale / ((0.001 + d2) * (a * p + 1))
-                                                    var push = V()
-                                                    for l in 0..<lanes where lanesD2[l] > 0 {
-                                                        push += Self.clip(coefficient[l] * (position - others[Int(lanesSample[l])]))
-                                                    }
-                                                    current += push * step
-                                                }
-                                                edge.nextNegative += Float(negatives) * perNegative
-                                            }
-                                            schedule[e] = edge
-                                        }
-                                        y[j] = current
-                                    }
+                                    var (parameters, start, schedule, others, y) = shared.value
+                                    embedviz_umap_sgd_round(&parameters, start, schedule, others, y, range.lowerBound, range.upperBound)
                                 }
                             }
                         }
@@ -265,76 +208,22 @@ struct LayoutSGD: Sendable {
         return flat
     }
 
-    @inline(__always)
-    private static func clip<V: SIMD>(_ v: V) -> V where V.Scalar == Float {
-        v.clamped(lowerBound: V(repeating: -4), upperBound: V(repeating: 4))
-    }
-
     /// x^y for x > 0 (finite, normal or subnormal) as 2^(y·log₂ x), in Float, without the
-    /// special cases of `powf` (the SGD's hot loop evaluates one per sample). log₂ x: x = 2^e·m with m
-    /// in [√½, √2), ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172, to s⁷ (truncation < 3e-8);
-    /// 2^t: t = i + f with |f| ≤ ½, e^(f·ln 2) to the 6th power (truncation < 1.2e-7 relative).
-    /// With Float rounding the relative error is below 1e-7·|y·log₂ x| + 6e-7 (the tests check it;
-    /// powf's is ~6e-8); beyond |y·log₂ x| > 126 it saturates to 2⁻¹²⁶ or 2¹²⁶.
-    @inline(__always)
-    static func power(_ x: Float, _ y: Float) -> Float {
-        var bits = x.bitPattern
-        var e = Int32(bitPattern: (bits >> 23) & 0xFF) - 127
-        if e == -127 {  // subnormal: scale into the normal range first
-            bits = (x * 0x1p23).bitPattern
-            e = Int32(bitPattern: (bits >> 23) & 0xFF) - 127 - 23
-        }
-        var m = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000)  // [1, 2)
-        let high = m > 1.41421356  // selects, not a branch: it goes either way at random
-        m = high ? m * 0.5 : m
-        e = high ? e + 1 : e
-        let s = (m - 1) / (m + 1), s2 = s * s
-        let lnM = 2 * s * (1 + s2 * (1 / 3 + s2 * (1 / 5 + s2 * (1 / 7))))
-        let t = y * (Float(e) + lnM * 1.44269504)
-        let clamped = min(max(t, -126), 126)
-        // Round to nearest by adding 1.5·2²³ (libm's roundf is a call, and a slow one without SSE4.1):
-        // the sum's low mantissa bits are the integer.
-        let biased = clamped + roundingShift
-        let i = biased - roundingShift, f = (clamped - i) * 0.693147181
-        let ef = 1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120 + f * (1 / 720))))))
-        return ef * Float(bitPattern: (biased.bitPattern &- roundingShift.bitPattern &+ 127) << 23)
-    }
+    /// special cases of `powf` (the SGD's hot loop evaluates one per sample; umap_sgd.c). log₂ x:
+    /// x = 2^e·m with m in [√½, √2), ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.172, to s⁷
+    /// (truncation < 3e-8); 2^t: t = i + f with |f| ≤ ½, e^(f·ln 2) to the 6th power (truncation
+    /// < 1.2e-7 relative). With Float rounding the relative error is below 1e-7·|y·log₂ x| + 6e-7
+    /// (the tests check it; powf's is ~6e-8); beyond |y·log₂ x| > 126 it saturates to 2⁻¹²⁶ or 2¹²⁶.
+    static func power(_ x: Float, _ y: Float) -> Float { embedviz_umap_power(x, y) }
 
-    /// 1.5·2²³: for |t| < 2²², t + this rounds t to an integer, held in the sum's low mantissa bits.
-    /// (Computed, not stored: a stored static is read through its lazy initialiser's check.)
-    @inline(__always)
-    private static var roundingShift: Float { 12_582_912 }
-
-    /// `power` of each lane of `x` (each lane normal and positive: no subnormal scaling), by the same
-    /// operations in the same order, so each lane equals the scalar result bit for bit.
-    @inline(__always)
+    /// `power` of each lane of `x` (each lane normal and positive: no subnormal scaling), as the
+    /// negative samples' 8 lanes are computed: each lane equals the scalar result bit for bit.
     static func power(_ x: SIMD8<Float>, _ y: Float) -> SIMD8<Float> {
-        typealias F = SIMD8<Float>
-        let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
-        var e = ((bits &>> 23) & 0xFF) &- 127
-        var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: F.self)
-        let high = m .> 1.41421356
-        m.replace(with: m * 0.5, where: high)
-        e.replace(with: e &+ 1, where: high)
-        let one = F(repeating: 1)
-        let s: F = (m - one) / (m + one), s2: F = s * s
-        var series: F = s2 * F(repeating: 1 / 7) + F(repeating: 1 / 5)
-        series = s2 * series + F(repeating: 1 / 3)
-        series = s2 * series + one
-        let lnM: F = 2 * s * series
-        let t: F = y * (F(e) + lnM * 1.44269504)
-        // (min and max as replacements: `clamped` on SIMD8 is an out-of-line call)
-        let clamped = t.replacing(with: -126, where: t .< -126).replacing(with: 126, where: t .> 126)
-        let biased: F = clamped + roundingShift
-        let i: F = biased - roundingShift, f: F = (clamped - i) * 0.693147181
-        var ef: F = f * F(repeating: 1 / 720) + F(repeating: 1 / 120)
-        ef = f * ef + F(repeating: 1 / 24)
-        ef = f * ef + F(repeating: 1 / 6)
-        ef = f * ef + F(repeating: 1 / 2)
-        ef = f * ef + one
-        ef = f * ef + one
-        let scale = (unsafeBitCast(biased, to: SIMD8<Int32>.self) &- Int32(bitPattern: roundingShift.bitPattern) &+ 127) &<< 23
-        return ef * unsafeBitCast(scale, to: F.self)
+        var lanes = x, out = SIMD8<Float>()
+        withUnsafeBytes(of: &lanes) { x in
+            withUnsafeMutableBytes(of: &out) { embedviz_umap_power8(x.baseAddress!.assumingMemoryBound(to: Float.self), y, $0.baseAddress!.assumingMemoryBound(to: Float.self)) }
+        }
+        return out
     }
 
     /// SplitMix64's finaliser: a bijective mix of 64 bits.

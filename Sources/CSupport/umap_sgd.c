@@ -1,0 +1,162 @@
+// One round of UMAP's SGD over a range of heads (Sources/Projection/UMAP/LayoutSGD.swift documents
+// the schedule, the snapshot and the determinism; this is its inner loop). In Swift, built for
+// baseline x86-64, the 8 negative samples' x^y were two SSE halves through an out-of-line call and
+// the loop spent its time moving lanes through memory; here it is compiled per instruction set
+// (clones.h), unfused, with the same operations in the same order in every clone, so every CPU
+// computes the same map.
+#include "CSupport.h"
+#include "clones.h"
+#include <stdint.h>
+#include <string.h>
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+#define ROUNDING_SHIFT 12582912.0f  // 1.5·2²³: t + this rounds |t| < 2²² to an integer in the low bits
+
+static inline uint32_t bits_of(float x) { uint32_t b; memcpy(&b, &x, 4); return b; }
+static inline float float_of(uint32_t b) { float x; memcpy(&x, &b, 4); return x; }
+
+// x^y = 2^(y·log₂ x) for x > 0 (LayoutSGD.swift's `power` documents the series and the error bound).
+static inline float power1(float x, float y) {
+    uint32_t bits = bits_of(x);
+    int32_t e = (int32_t)((bits >> 23) & 0xFF) - 127;
+    if (e == -127) {  // subnormal: scale into the normal range first
+        bits = bits_of(x * 0x1p23f);
+        e = (int32_t)((bits >> 23) & 0xFF) - 127 - 23;
+    }
+    float m = float_of((bits & 0x007FFFFF) | 0x3F800000);  // [1, 2)
+    int high = m > 1.41421356f;
+    m = high ? m * 0.5f : m;
+    e = high ? e + 1 : e;
+    float s = (m - 1) / (m + 1), s2 = s * s;
+    float lnM = 2 * s * (1 + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7))));
+    float t = y * ((float)e + lnM * 1.44269504f);
+    float clamped = t < -126 ? -126 : (t > 126 ? 126 : t);
+    float biased = clamped + ROUNDING_SHIFT;
+    float i = biased - ROUNDING_SHIFT, f = (clamped - i) * 0.693147181f;
+    float ef = 1 + f * (1 + f * (1.0f / 2 + f * (1.0f / 6 + f * (1.0f / 24 + f * (1.0f / 120 + f * (1.0f / 720))))));
+    return ef * float_of((bits_of(biased) - bits_of(ROUNDING_SHIFT) + 127) << 23);
+}
+
+// The same, lane by lane, for normal positive lanes (no subnormal scaling): each lane equals power1.
+// (Vectors by pointer: a 32-byte vector argument's ABI differs between the clones.)
+static inline __attribute__((always_inline)) void power8(const v8 *x, float y, v8 *out) {
+    v8i bits = (v8i)*x;
+    v8i e = ((bits >> 23) & 0xFF) - 127;
+    v8 m = (v8)((bits & 0x007FFFFF) | 0x3F800000);
+    v8i high = m > 1.41421356f;
+    m = (v8)(((v8i)m & ~high) | ((v8i)(m * 0.5f) & high));
+    e = e + (high & 1);
+    v8 s = (m - 1) / (m + 1), s2 = s * s;
+    v8 lnM = 2 * s * (1 + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7))));
+    v8 t = y * (__builtin_convertvector(e, v8) + lnM * 1.44269504f);
+    v8i low = t < -126, above = t > 126;
+    v8 clamped = (v8)(((v8i)t & ~(low | above)) | ((v8i)((v8){0} - 126) & low) | ((v8i)((v8){0} + 126) & above));
+    v8 biased = clamped + ROUNDING_SHIFT;
+    v8 i = biased - ROUNDING_SHIFT, f = (clamped - i) * 0.693147181f;
+    v8 ef = 1 + f * (1 + f * (1.0f / 2 + f * (1.0f / 6 + f * (1.0f / 24 + f * (1.0f / 120 + f * (1.0f / 720))))));
+    v8i scale = ((v8i)biased - (int32_t)bits_of(ROUNDING_SHIFT) + 127) << 23;
+    *out = ef * (v8)scale;
+}
+
+CLONES
+float embedviz_umap_power(float x, float y) { return power1(x, y); }
+
+CLONES
+void embedviz_umap_power8(const float *x, float y, float *out) {
+    v8 lanes;
+    memcpy(&lanes, x, sizeof lanes);
+    v8 p;
+    power8(&lanes, y, &p);
+    memcpy(out, &p, sizeof p);
+}
+
+// SplitMix64's finaliser (LayoutSGD.mix).
+static inline uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline float clip(float v) { return v < -4 ? -4 : (v > 4 ? 4 : v); }
+
+// W floats per point (2: 1-D and 2-D maps, 4: 3-D), the unused ones zero (they stay zero).
+static inline __attribute__((always_inline)) void round_width(const embedviz_umap_round *p, int W,
+        const long *restrict start, embedviz_umap_edge *restrict schedule, const float *restrict others,
+        float *restrict y, long first, long end) {
+    const float a = p->a, b = p->b, epoch = p->epoch, step = p->step, rate = p->rate;
+    const float attractionStep = p->moves * step, attractionScale = p->attractionScale;
+    const float repulsionScale = p->repulsionScale;
+    const int fit = p->fit;
+    const uint64_t tailCount = (uint64_t)p->tailCount, streamKey = p->streamKey, streamEpoch = p->streamEpoch;
+    float lanesD2[8], lanesDelta[8][4];
+    for (long j = first; j < end; j++) {
+        float current[4] = {0, 0, 0, 0}, position[4];
+        for (int c = 0; c < W; c++) current[c] = y[j * W + c];
+        uint64_t stream = mix(streamKey ^ (streamEpoch << 40 | (uint64_t)j));
+        for (long e = start[j]; e < start[j + 1]; e++) {
+            if (!(schedule[e].nextSample <= epoch)) continue;
+            embedviz_umap_edge edge = schedule[e];
+            // The attraction and this sample's negative samples are all evaluated at `position`.
+            for (int c = 0; c < W; c++) position[c] = current[c];
+            const float *t = others + (long)edge.tail * W;
+            float delta[4], d2 = 0;
+            for (int c = 0; c < W; c++) { delta[c] = position[c] - t[c]; d2 += delta[c] * delta[c]; }
+            if (d2 > 0) {
+                float q = power1(d2, b);
+                float coefficient = attractionScale * q / (d2 * (a * q + 1));
+                for (int c = 0; c < W; c++) current[c] += clip(coefficient * delta[c]) * attractionStep;
+            }
+            edge.nextSample += edge.period;
+            if (rate > 0) {
+                float perNegative = edge.period / rate;
+                float due = (epoch - edge.nextNegative) / perNegative;
+                long negatives = due > 0 ? (long)due : 0;
+                for (long drawn = 0; drawn < negatives;) {
+                    int lanes = negatives - drawn < 8 ? (int)(negatives - drawn) : 8;
+                    for (int l = 0; l < 8; l++) lanesD2[l] = 0;
+                    for (int l = 0; l < lanes; l++) {
+                        stream += 0x9E3779B97F4A7C15ull;
+                        uint64_t s = ((mix(stream) >> 32) * tailCount) >> 32;  // uniform in [0, tailCount) (Lemire)
+                        if (fit && (long)s == j) continue;
+                        const float *o = others + (long)s * W;
+                        float sum = 0;
+                        for (int c = 0; c < W; c++) {
+                            lanesDelta[l][c] = position[c] - o[c];
+                            sum += lanesDelta[l][c] * lanesDelta[l][c];
+                        }
+                        lanesD2[l] = sum;
+                    }
+                    drawn += lanes;
+                    v8 d2v;
+                    memcpy(&d2v, lanesD2, sizeof d2v);
+                    v8i tiny = d2v < 0x1p-126f;
+                    v8 safe = (v8)(((v8i)d2v & ~tiny) | ((v8i)((v8){0} + 1) & tiny));
+                    v8 q;
+                    power8(&safe, b, &q);
+                    v8 coefficient = repulsionScale / ((0.001f + d2v) * (a * q + 1));
+                    // Keeps the 8 lanes one vector computation: without it the compiler sinks the x^y
+                    // series into the loop below and evaluates it lane by lane, in scalar.
+                    __asm__("" : "+m"(coefficient));
+                    float push[4] = {0, 0, 0, 0};
+                    for (int l = 0; l < lanes; l++) {
+                        if (!(lanesD2[l] > 0)) continue;
+                        for (int c = 0; c < W; c++) push[c] += clip(coefficient[l] * lanesDelta[l][c]);
+                    }
+                    for (int c = 0; c < W; c++) current[c] += push[c] * step;
+                }
+                edge.nextNegative += (float)negatives * perNegative;
+            }
+            schedule[e] = edge;
+        }
+        for (int c = 0; c < W; c++) y[j * W + c] = current[c];
+    }
+}
+
+CLONES
+void embedviz_umap_sgd_round(const embedviz_umap_round *p, const long *start, embedviz_umap_edge *schedule,
+                             const float *others, float *y, long first, long end) {
+    if (p->width == 4) round_width(p, 4, start, schedule, others, y, first, end);
+    else round_width(p, 2, start, schedule, others, y, first, end);
+}
