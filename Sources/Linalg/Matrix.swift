@@ -123,17 +123,27 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// A copy with `means` (one per column) subtracted from every row, in Float: `x − mean`.
+    /// One pass writing the copy, rows split among the threads (a 70,000 × 784 copy-then-subtract was
+    /// half a second, most of a recall check's time).
     public func centred(by means: [Float]) -> Matrix {
         precondition(means.count == columns, "\(means.count) means for \(columns) columns")
-        var y = self
+        guard count > 0 else { return self }
         let d = columns
-        y.withUnsafeMutableBufferPointer { p in
-            for i in 0..<rows {
-                let row = p.baseAddress! + i * d
-                for j in 0..<d { row[j] -= means[j] }
+        let out = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+            elements.withUnsafeBufferPointer { x in
+                means.withUnsafeBufferPointer { m in
+                    let shared = UncheckedSendable((x.baseAddress!, m.baseAddress!, buffer.baseAddress!))
+                    Threads.parallelFor(rows, minimumChunk: max(1, 65_536 / max(d, 1))) { part in
+                        let (x, m, y) = shared.value
+                        for i in part {
+                            for j in 0..<d { y[i * d + j] = x[i * d + j] - m[j] }
+                        }
+                    }
+                }
             }
+            initialised = count
         }
-        return y
+        return Matrix(rows: rows, columns: columns, storage: out)
     }
 
     /// A copy with its own column means (`columnMeans()`, rounded to Float) subtracted.
