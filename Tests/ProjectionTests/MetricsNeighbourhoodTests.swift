@@ -130,6 +130,29 @@ import Testing
         #expect(three.k == 3 && three.neighbours(of: 700) == knn.neighbours(of: 700).prefix(3))
     }
 
+    /// Rows of one matrix are searched computing each pair once (`symmetricTiled`: a tile's columns
+    /// feed the later points' lists, on any thread, in any order). On the 5⁵ points of {0…4}⁵,
+    /// shuffled, every distance is a small integer computed exactly in Float (column means 2, centred
+    /// coordinates −2…2) and almost every list ends in a tie: the lists must be the first k of the other
+    /// points sorted by (distance, index), across 13 row blocks and two column tiles.
+    @Test("exact neighbours of a lattice: every tie resolved by index, whatever order the lists were filled in")
+    func latticeTies() throws {
+        let points = (0..<3125).map { p in (0..<5).map { c in Float(p / [1, 5, 25, 125, 625][c] % 5) } }
+        var rng = SeededGenerator(seed: 21)
+        let x = Matrix(rng.permutation(3125).map { points[$0] })
+        let k = 20
+        let knn = try NearestNeighbours.exact(x, k: k)
+        var wrong = 0
+        for i in stride(from: 0, to: x.rows, by: 7) {  // every 7th list (the truths cost N log N each)
+            let truth = (0..<x.rows).filter { $0 != i }.map { j in
+                (d: (0..<5).reduce(0) { $0 + (x[i, $1] - x[j, $1]) * (x[i, $1] - x[j, $1]) }, j: j)
+            }.sorted { ($0.d, $0.j) < ($1.d, $1.j) }.prefix(k)
+            if knn.neighbours(of: i).map(Int.init) != truth.map(\.j)
+                || Array(knn.squaredDistances[(i * k)..<((i + 1) * k)]) != truth.map(\.d) { wrong += 1 }
+        }
+        #expect(wrong == 0, "\(wrong) of 447 lists differ from the (distance, index) order")
+    }
+
     @Test("kNN overlap: 1 for a copy up to similarity, near chance for a shuffled copy")
     func overlap() throws {
         let a = randomMatrix(500, 2, seed: 12)

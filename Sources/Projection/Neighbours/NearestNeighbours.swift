@@ -39,7 +39,8 @@ public struct NearestNeighbours: Sendable, Equatable {
 
     /// The exact `k` nearest neighbours of every row of `x` (N×D), self excluded.
     ///
-    /// Cost: one pass over the N×N distances in blocks (BLAS for D > 3), N·k memory for the result.
+    /// Cost: one pass over the N×N distances in blocks (BLAS for D > 3, each pair computed once:
+    /// `symmetricTiled`), N·k memory for the result (twice that while a D > 3 search runs).
     /// - Throws: `EmbedVizError.input` unless 1 ≤ k < N.
     /// - Parameter progress: called after each block with the number of rows done.
     public static func exact(_ x: Matrix, k: Int, progress: (Int) -> Void = { _ in }) throws(EmbedVizError) -> NearestNeighbours {
@@ -47,11 +48,12 @@ public struct NearestNeighbours: Sendable, Equatable {
             throw EmbedVizError.input("k = \(k) nearest neighbours need 1 ≤ k < N, and there are \(x.rows) points")
         }
         try x.requireDistanceSafe("input")
-        try MemoryBudget.check(checkedProduct(x.rows, k, 8), for: "the \(k) nearest neighbours of \(x.rows) points",
+        // The result (8 bytes a neighbour) and, for D > 3, the symmetric search's lists beside it until the end.
+        try MemoryBudget.check(checkedProduct(x.rows, k, x.columns > 3 ? 16 : 8), for: "the \(k) nearest neighbours of \(x.rows) points",
                                alternative: "use a smaller k")
         if x.columns > 3 {
             let centred = x.centred()
-            return tiled(centred, among: centred, k: k, excludeSelf: true, progress: progress)
+            return symmetricTiled(centred, k: k, progress: progress)
         }
         var indices = [Int32](repeating: 0, count: x.rows * k)
         var distances = [Float](repeating: 0, count: x.rows * k)
@@ -89,7 +91,7 @@ public struct NearestNeighbours: Sendable, Equatable {
         try MemoryBudget.check(checkedProduct(queries.rows, k, 8), for: "the \(k) nearest neighbours of \(queries.rows) points",
                                alternative: "use a smaller k or fewer queries at a time")
         let means = reference.columnMeans().map { Float($0) }
-        return tiled(queries.centred(by: means), among: reference.centred(by: means), k: k, excludeSelf: false)
+        return tiled(queries.centred(by: means), among: reference.centred(by: means), k: k)
     }
 
     /// Row blocks of tile size; column tiles of the same width: one 256 × 2048 tile of distances is
@@ -103,7 +105,8 @@ public struct NearestNeighbours: Sendable, Equatable {
     /// whole reference (8 MB blocks, multithreaded BLAS), this cut a 70,000 × 50 kNN from 12.4 s
     /// to the time below in `make bench` (the rows never leave the cache, and the GEMM packs small
     /// tiles instead of the whole reference for every few rows).
-    static func tiled(_ queries: Matrix, among reference: Matrix, k: Int, excludeSelf: Bool,
+    /// (A matrix's own lists, self excluded: `symmetricTiled`, which computes each pair once.)
+    static func tiled(_ queries: Matrix, among reference: Matrix, k: Int,
                       progress: (Int) -> Void = { _ in }) -> NearestNeighbours {
         let (n, m, d) = (queries.rows, reference.rows, queries.columns)
         let queryNorms = PairwiseDistances.squaredNorms(queries), referenceNorms = PairwiseDistances.squaredNorms(reference)
@@ -137,11 +140,9 @@ public struct NearestNeighbours: Sendable, Equatable {
                                             BLAS.gemm(.none, .transposed, m: rows.count, n: columns, k: d, alpha: -2,
                                                       a: q.value + rows.lowerBound * d, lda: d, b: r.value + c0 * d, ldb: d,
                                                       beta: 0, c: t, ldc: columns)
-                                            for (s, i) in rows.enumerated() {
+                                            for s in 0..<rows.count {
                                                 // −2x·y + ‖y‖² while scanning; ‖x‖² is the same along a row: added after.
-                                                let row = t + s * columns
-                                                if excludeSelf && i >= c0 && i < c0 + columns { row[i - c0] = .infinity }
-                                                selections[s].scan(row, adding: rn.value + c0, count: columns, offset: c0)
+                                                selections[s].scan(t + s * columns, adding: rn.value + c0, count: columns, offset: c0)
                                             }
                                             c0 += columns
                                         }
