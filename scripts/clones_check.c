@@ -1,5 +1,5 @@
 // Runs the C kernels that are compiled once per instruction set (Sources/CSupport: the CNN's fused
-// first block, Adam, the Barnes–Hut sum and walk, listed distances, UMAP's SGD round and x^y) on fixed pseudo-random inputs and prints a checksum of every output's bits.
+// first block, Adam, the Barnes–Hut sum and walk, listed distances, UMAP's SGD round with and without its look-ahead, and x^y) on fixed pseudo-random inputs and prints a checksum of every output's bits.
 // scripts/test_clones.sh builds it for baseline x86-64, AVX2 and AVX-512 and compares the lines:
 // the kernels promise the same bits on every CPU.
 #include "CSupport.h"
@@ -108,7 +108,8 @@ int main(void) {
     static long start[POINTS + 1];
     static embedviz_umap_edge schedule[POINTS * EDGES];
     static float others[POINTS * 4], map[POINTS * 4];
-    uint64_t sgdHash = 0;
+    uint64_t sgdHashes[2] = {0, 0}, sgdState = state, afterState = 0;
+    for (int ahead = 0; ahead < 2; ahead++, afterState = state, state = sgdState)  // the same inputs for both
     for (int width = 2; width <= 4; width += 2) {
         for (int fit = 0; fit < 2; fit++) {
             for (int i = 0; i < POINTS; i++) start[i] = (long)i * EDGES;
@@ -120,13 +121,15 @@ int main(void) {
             for (int i = 0; i < POINTS * 4; i++) map[i] = others[i] = (i % 4) < (width == 2 ? 2 : 3) ? 10 * uniform() : 0;
             for (int n = 0; n < 30; n++) {
                 embedviz_umap_round round = {1.5769f, 0.8951f, -2 * 1.5769f * 0.8951f, 2 * 0.8951f, fit ? 2 : 1, 5, (float)n,
-                                             1.0f - n / 30.0f, POINTS, fit, width, 0x1234567ull, (unsigned long long)n};
+                                             1.0f - n / 30.0f, POINTS, fit, width, 0x1234567ull, (unsigned long long)n, ahead};
                 if (fit) memcpy(others, map, sizeof map);
                 embedviz_umap_sgd_round(&round, start, schedule, others, map, 0, POINTS);
             }
-            sgdHash = 31 * (31 * sgdHash + hash(map, sizeof map)) + hash(schedule, sizeof schedule);
+            sgdHashes[ahead] = 31 * (31 * sgdHashes[ahead] + hash(map, sizeof map)) + hash(schedule, sizeof schedule);
         }
     }
+    state = afterState;
+
     float powers[8 * 64];
     for (int i = 0; i < 64; i++) {
         float x[8];
@@ -134,6 +137,12 @@ int main(void) {
         embedviz_umap_power8(x, 0.5f + (i % 5) * 0.25f, powers + 8 * i);
         powers[8 * i] = embedviz_umap_power(x[0] * 1e-36f, 0.8951f);  // subnormal in the scalar form
     }
+    // The round with the look-ahead (prefetching) must compute what the plain round computes.
+    if (sgdHashes[0] != sgdHashes[1]) {
+        fprintf(stderr, "umap sgd: the look-ahead round differs from the plain one\n");
+        return 1;
+    }
+    uint64_t sgdHash = sgdHashes[0];
     printf("umap sgd %016llx power %016llx\n", (unsigned long long)sgdHash, (unsigned long long)hash(powers, sizeof powers));
     return 0;
 }

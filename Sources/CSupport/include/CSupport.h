@@ -86,6 +86,7 @@ typedef struct embedviz_umap_round {
     long tailCount;
     int fit, width;  // fit: the map is its own tail (skip self as a negative sample); width: 2 or 4 floats per point
     unsigned long long streamKey, streamEpoch;
+    int lookAhead;   // prefetch other points' reads ahead (the same map): 1, 0, or −1 to decide by the map's size
 } embedviz_umap_round;
 
 /// Heads [first, end) of one SGD round: head j's edges are schedule[start[j] ..< start[j + 1]],

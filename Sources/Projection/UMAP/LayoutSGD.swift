@@ -27,7 +27,9 @@ import Linalg
 // instruction set with the same operations in the same order as the Swift loop it replaced: the same
 // maps bit for bit (1-, 2- and 3-D fits and a transform compared with `cmp`), and the same bits on every
 // CPU (scripts/test_clones.sh). In Swift at baseline x86-64 the 8 lanes of x^y were two SSE halves
-// through an out-of-line call; MNIST 70k PCA-50, 2 threads: SGD 9.0 → 6.4 s.
+// through an out-of-line call; MNIST 70k PCA-50, 2 threads: SGD 9.0 → 6.4 s. For maps of more than
+// 2 MB (262,144 points in 2-D) the round walks a few sampled edges ahead and prefetches their tails
+// and negative samples (reads at random that miss the cache there), computing the same bits.
 //
 // Determinism with all threads in use. umap-learn's parallel mode is Hogwild (threads write any
 // point while others read it), so its maps differ from run to run; with a seed it runs on one
@@ -164,7 +166,7 @@ struct LayoutSGD: Sendable {
                                              repulsionScale: 2 * Float(repulsionStrength) * b, moves: fit ? 2 : 1,
                                              rate: rate, epoch: 0, step: 0, tailCount: reference.count,
                                              fit: fit ? 1 : 0, width: Int32(MemoryLayout<V>.stride / 4),
-                                             streamKey: Self.mix(seed &+ 0x5EED_0F_0AB5_0000), streamEpoch: 0)
+                                             streamKey: Self.mix(seed &+ 0x5EED_0F_0AB5_0000), streamEpoch: 0, lookAhead: -1)
         var alpha = Float(initialLearningRate)
         let parts = max(1, self.parts ?? min(4 * Threads.count, heads / 512))
         let rounds = fit ? Self.rounds : 1
