@@ -97,7 +97,7 @@ static inline long negatives_due(const embedviz_umap_edge *edge, float epoch, fl
     return due > 0 ? (long)due : 0;
 }
 
-// Sample index l + 1 of a stream (uniform in [0, count), Lemire's multiply-shift).
+// The point a stream value draws: uniform in [0, count) (Lemire's multiply-shift).
 static inline long sample_of(uint64_t stream, uint64_t count) { return (long)(((mix(stream) >> 32) * count) >> 32); }
 
 // One sampled edge of head j (W floats per point: 2 for 1-D and 2-D maps, 4 for 3-D, the unused ones zero,

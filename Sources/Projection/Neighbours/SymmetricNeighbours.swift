@@ -24,11 +24,10 @@ extension NearestNeighbours {
     /// The exact k nearest other rows of each row of `x` (centred by the caller), self excluded.
     static func symmetricTiled(_ x: Matrix, k: Int, progress: (Int) -> Void = { _ in }) -> NearestNeighbours {
         let (n, d) = (x.rows, x.columns)
-        let (blockRows, tileColumns) = (tileRows, Self.tileColumns)
         let norms = PairwiseDistances.squaredNorms(x)
         // Unfilled slots are (+∞, Int32.max): every finite entry is smaller, so a list is always "full".
         var keys = [UInt64](repeating: Lists.key(.infinity, .max), count: n * k)
-        let blocks = (n + blockRows - 1) / blockRows
+        let blocks = (n + tileRows - 1) / tileRows
         let locks = (0..<blocks).map { _ in NSLock() }
         let claim = NSLock()
         var nextBlock = 0
@@ -38,59 +37,59 @@ extension NearestNeighbours {
         withoutActuallyEscaping(progress) { progress in
             let report = UncheckedSendable(progress)
             keys.withUnsafeMutableBufferPointer { kb in
-                    x.withUnsafeBufferPointer { xb in
-                        norms.withUnsafeBufferPointer { nb in
-                            let shared = UncheckedSendable((kb.baseAddress!, xb.baseAddress!, nb.baseAddress!))
-                            Threads.withBLASThreads(1) {
-                                Threads.forEachPart(min(Threads.count, blocks)) { part in
-                                    let (listKeys, p, norm) = shared.value
-                                    let lists = Lists(keys: listKeys, k: k)
-                                    let tile = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * tileColumns)
-                                    defer { tile.deallocate() }
-                                    while true {
-                                        claim.lock()
-                                        let block = nextBlock
-                                        nextBlock += 1
-                                        claim.unlock()
-                                        if block >= blocks { break }
-                                        let rows = (block * blockRows)..<min((block + 1) * blockRows, n)
-                                        var c0 = rows.lowerBound
-                                        while c0 < n {
-                                            let columns = min(tileColumns, n - c0)
-                                            BLAS.gemm(.none, .transposed, m: rows.count, n: columns, k: d, alpha: -2,
-                                                      a: p + rows.lowerBound * d, lda: d, b: p + c0 * d, ldb: d,
-                                                      beta: 0, c: tile, ldc: columns)
-                                            locks[block].lock()
-                                            for (s, i) in rows.enumerated() {
-                                                let row = tile + s * columns
-                                                if i >= c0 && i < c0 + columns { row[i - c0] = .infinity }
-                                                lists.scanRow(i, row, adding: norm + c0, count: columns, offset: c0)
-                                            }
-                                            locks[block].unlock()
-                                            // The columns of later blocks: their lists get these rows.
-                                            var j0 = max(c0, rows.upperBound)
-                                            while j0 < c0 + columns {
-                                                let owner = j0 / blockRows
-                                                let j1 = min((owner + 1) * blockRows, c0 + columns)
-                                                locks[owner].lock()
-                                                lists.scanColumns(j0..<j1, of: tile, columnOffset: c0, columns: columns,
-                                                                  rows: rows, adding: norm)
-                                                locks[owner].unlock()
-                                                j0 = j1
-                                            }
-                                            c0 += columns
+                x.withUnsafeBufferPointer { xb in
+                    norms.withUnsafeBufferPointer { nb in
+                        let shared = UncheckedSendable((kb.baseAddress!, xb.baseAddress!, nb.baseAddress!))
+                        Threads.withBLASThreads(1) {
+                            Threads.forEachPart(min(Threads.count, blocks)) { part in
+                                let (listKeys, p, norm) = shared.value
+                                let lists = Lists(keys: listKeys, k: k)
+                                let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * tileColumns)
+                                defer { tile.deallocate() }
+                                while true {
+                                    claim.lock()
+                                    let block = nextBlock
+                                    nextBlock += 1
+                                    claim.unlock()
+                                    if block >= blocks { break }
+                                    let rows = (block * tileRows)..<min((block + 1) * tileRows, n)
+                                    var c0 = rows.lowerBound
+                                    while c0 < n {
+                                        let columns = min(tileColumns, n - c0)
+                                        BLAS.gemm(.none, .transposed, m: rows.count, n: columns, k: d, alpha: -2,
+                                                  a: p + rows.lowerBound * d, lda: d, b: p + c0 * d, ldb: d,
+                                                  beta: 0, c: tile, ldc: columns)
+                                        locks[block].lock()
+                                        for (s, i) in rows.enumerated() {
+                                            let row = tile + s * columns
+                                            if i >= c0 && i < c0 + columns { row[i - c0] = .infinity }
+                                            lists.scanRow(i, row, adding: norm + c0, count: columns, offset: c0)
                                         }
-                                        claim.lock()
-                                        workDone += Double(rows.count) * Double(n - rows.lowerBound)
-                                        if part == 0 { report.value(min(n, Int(Double(n) * workDone / totalWork))) }
-                                        claim.unlock()
+                                        locks[block].unlock()
+                                        // The columns of later blocks: their lists get these rows.
+                                        var j0 = max(c0, rows.upperBound)
+                                        while j0 < c0 + columns {
+                                            let owner = j0 / tileRows
+                                            let j1 = min((owner + 1) * tileRows, c0 + columns)
+                                            locks[owner].lock()
+                                            lists.scanColumns(j0..<j1, of: tile, columnOffset: c0, columns: columns,
+                                                              rows: rows, adding: norm)
+                                            locks[owner].unlock()
+                                            j0 = j1
+                                        }
+                                        c0 += columns
                                     }
+                                    claim.lock()
+                                    workDone += Double(rows.count) * Double(n - rows.lowerBound)
+                                    if part == 0 { report.value(min(n, Int(Double(n) * workDone / totalWork))) }
+                                    claim.unlock()
                                 }
                             }
                         }
                     }
                 }
             }
+        }
         // The lists as indices and distances, each with its own ‖x‖², clamped at 0 (rounding can take a
         // tiny distance below it).
         var indices = [Int32](repeating: 0, count: n * k)
