@@ -51,7 +51,8 @@ public struct FFTRepulsion: RepulsiveForces {
     public func gridBytes(intervals boxes: Int, dimensions d: Int) -> Int {
         let length = checkedProduct(2, interpolationPoints, boxes)
         let real = d == 1 ? length : checkedProduct(length, length)
-        let complex = d == 1 ? checkedSum(length / 2, 1) : checkedProduct(length, checkedSum(length / 2, 1))
+        let complex = d == 1 ? checkedSum(length / 2, 1)
+            : checkedSum(checkedProduct(length / 2, checkedSum(length / 2, 1)), checkedProduct(FFTGrid.columnBlock, length))
         return checkedSum(checkedProduct(4, real), checkedProduct(d + 2, checkedSum(checkedProduct(4, real), checkedProduct(8, complex))))
     }
 
@@ -517,16 +518,21 @@ final class FFTBuffers: @unchecked Sendable {
     let dimensions: Int
     let kernel: UnsafeMutablePointer<Float>
     let charges: [UnsafeMutablePointer<Float>]
+    /// In 2-D the half-spectra of the m occupied rows only (the column pass pads in `columns`).
     let spectra: [UnsafeMutablePointer<fftwf_complex>]
+    /// 2-D: per term, `FFTGrid.columnBlock` columns of the half-spectrum, each contiguous and padded
+    /// to the full length, for the column transforms.
+    let columns: [UnsafeMutablePointer<fftwf_complex>]
 
     init(length capacity: Int, dimensions: Int, terms: Int) {
         self.capacity = capacity
         self.dimensions = dimensions
         let real = dimensions == 1 ? capacity : capacity * capacity
-        let complex = dimensions == 1 ? capacity / 2 + 1 : capacity * (capacity / 2 + 1)
+        let complex = dimensions == 1 ? capacity / 2 + 1 : (capacity / 2) * (capacity / 2 + 1)
         kernel = fftwf_alloc_real(real)!
         charges = (0..<terms).map { _ in fftwf_alloc_real(real)! }
         spectra = (0..<terms).map { _ in fftwf_alloc_complex(complex)! }
+        columns = dimensions == 1 ? [] : (0..<terms).map { _ in fftwf_alloc_complex(FFTGrid.columnBlock * capacity)! }
     }
 
     func fits(length: Int, dimensions: Int, terms: Int) -> Bool {
@@ -537,6 +543,7 @@ final class FFTBuffers: @unchecked Sendable {
         fftwf_free(kernel)
         for c in charges { fftwf_free(c) }
         for s in spectra { fftwf_free(s) }
+        for c in columns { fftwf_free(c) }
     }
 }
 
@@ -546,6 +553,10 @@ final class FFTBuffers: @unchecked Sendable {
 /// 2m × 2m grid, so its forward transform is m row transforms (r2c) and then 2m-point column
 /// transforms of the half-spectrum (rows m..<2m of the row transforms are zero); the inverse is the
 /// column transforms and then row transforms (c2r) of the m rows whose potentials are read.
+/// The column pass goes `columnBlock` columns at a time: copied out of the m × (m + 1) half-spectrum
+/// into contiguous, zero-padded columns, transformed, multiplied by the kernel, transformed back and
+/// the m rows copied back — one pass over a block that stays in cache, where FFTW's strided column
+/// transforms (with FFTW_ESTIMATE's plan) took twice as long at a 1200-point grid.
 final class FFTGrid: @unchecked Sendable {
     let length: Int
     let dimensions: Int
@@ -560,9 +571,12 @@ final class FFTGrid: @unchecked Sendable {
     /// which is REDFT00 of x[0…m]; so X[k] for k ≤ m is the block's entry k and X[2m − k] = X[k].
     /// A quarter of the 2-D grid's points, and real products instead of complex ones.
     private let kernelForward: fftwf_plan
-    /// Per term (each with `termThreads` threads): 2-D: rows forward, columns forward, columns
-    /// backward, rows backward; 1-D: forward, backward.
+    /// Per term (each with `termThreads` threads): 2-D: rows forward, a column block forward, a column
+    /// block backward, rows backward; 1-D: forward, backward.
     private let termPlans: [fftwf_plan]
+    /// Columns of the half-spectrum transformed together (16 columns of 2m complex values: 154 KB at
+    /// m = 600, within L2).
+    static let columnBlock = 16
 
     init(length: Int, dimensions: Int, threads: Int, buffers: FFTBuffers) {
         (self.length, self.dimensions, self.threads, self.buffers) = (length, dimensions, threads, buffers)
@@ -571,7 +585,8 @@ final class FFTGrid: @unchecked Sendable {
         let terms = buffers.charges.count
         let flags = UInt32(FFTW_ESTIMATE | FFTW_DESTROY_INPUT)
         let (real, spectrum) = (buffers.charges[0], buffers.spectra[0])
-        let n = Int32(length), m = Int32(length / 2), h = Int32(half)
+        let columns = buffers.columns.first
+        let n = Int32(length), m = Int32(length / 2), h = Int32(half), block = Int32(Self.columnBlock)
         let made = FFTPlans.planner.withLock { _ -> UncheckedSendable<(fftwf_plan, [fftwf_plan])> in
             var size = n
             fftwf_plan_with_nthreads(Int32(threads))
@@ -582,8 +597,8 @@ final class FFTGrid: @unchecked Sendable {
             let plans: [fftwf_plan] = dimensions == 1
                 ? [fftwf_plan_dft_r2c_1d(n, real, spectrum, flags)!, fftwf_plan_dft_c2r_1d(n, spectrum, real, flags)!]
                 : [fftwf_plan_many_dft_r2c(1, &size, m, real, nil, 1, n, spectrum, nil, 1, h, flags)!,
-                   fftwf_plan_many_dft(1, &size, h, spectrum, nil, h, 1, spectrum, nil, h, 1, FFTW_FORWARD, flags)!,
-                   fftwf_plan_many_dft(1, &size, h, spectrum, nil, h, 1, spectrum, nil, h, 1, FFTW_BACKWARD, flags)!,
+                   fftwf_plan_many_dft(1, &size, block, columns, nil, 1, n, columns, nil, 1, n, FFTW_FORWARD, flags)!,
+                   fftwf_plan_many_dft(1, &size, block, columns, nil, 1, n, columns, nil, 1, n, FFTW_BACKWARD, flags)!,
                    fftwf_plan_many_dft_c2r(1, &size, m, spectrum, nil, 1, h, real, nil, 1, n, flags)!]
             fftwf_plan_with_nthreads(1)
             return UncheckedSendable((kernelPlan, plans))
@@ -614,31 +629,55 @@ final class FFTGrid: @unchecked Sendable {
 
     private func convolve(term t: Int, occupied m: Int) {
         let (real, spectrum, kernel) = (buffers.charges[t], buffers.spectra[t], buffers.kernel)
+        let half = length / 2 + 1
         if dimensions == 1 {
             (real + m).update(repeating: 0, count: length - m)  // the padding (points spread into 0..<m)
             fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
-        } else {
-            let half = length / 2 + 1
-            // The row transforms of the zero rows m..<2m, written rather than computed.
-            UnsafeMutableRawPointer(spectrum + m * half).initializeMemory(as: Float.self, repeating: 0, count: 2 * m * half)
-            fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
-            fftwf_execute_dft(termPlans[1], spectrum, spectrum)
+            for k in 0..<half {  // × the kernel's real spectrum (see `kernelForward`)
+                let (a, b) = spectrum[k]
+                spectrum[k] = (a * kernel[k], b * kernel[k])
+            }
+            fftwf_execute_dft_c2r(termPlans[1], spectrum, real)
+            return
         }
-        // × the kernel's real spectrum: entry (r, c) of the half-spectrum (rows of m + 1) takes the
-        // block's (min(r, 2m − r), c) (see `kernelForward`).
-        let half = length / 2 + 1
-        for r in 0..<(dimensions == 1 ? 1 : length) {
-            let (row, kernelRow) = (spectrum + r * half, kernel + min(r, length - r) * half)
-            for c in 0..<half {
-                let (a, b) = row[c]
-                row[c] = (a * kernelRow[c], b * kernelRow[c])
+        fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
+        let columns = buffers.columns[t], block = Self.columnBlock, n = length
+        // Complex values as pairs: the m × half half-spectrum (row r, column c at r·half + c), and the
+        // block's columns (column j, entry k at j·n + k).
+        let rows = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: SIMD2<Float>.self)
+        let padded = UnsafeMutableRawPointer(columns).assumingMemoryBound(to: SIMD2<Float>.self)
+        let tile = 16  // rows per step of the copies: a tile of rows × block values stays in L1
+        for first in stride(from: 0, to: half, by: block) {
+            let width = min(block, half - first)
+            for j in 0..<block {  // rows m..<2m are the zero rows; unused columns are zero too
+                let start = j < width ? m : 0
+                (padded + j * n + start).update(repeating: .zero, count: n - start)
+            }
+            for r0 in stride(from: 0, to: m, by: tile) {
+                let r1 = min(m, r0 + tile)
+                for j in 0..<width {
+                    let (source, column) = (rows + first + j, padded + j * n)
+                    for r in r0..<r1 { column[r] = source[r * half] }
+                }
+            }
+            fftwf_execute_dft(termPlans[1], columns, columns)
+            // × the kernel's real spectrum: entry k of column c takes the block's (c, min(k, 2m − k)),
+            // which is (min(k, 2m − k), c) to rounding — the kernel is symmetric in the two axes (see
+            // `kernelForward` and `fillKernel`) — and reads along the block's rows.
+            for j in 0..<width {
+                let (column, factors) = (padded + j * n, kernel + (first + j) * half)
+                for k in 0...m { column[k] *= factors[k] }
+                for k in (m + 1)..<n { column[k] *= factors[n - k] }
+            }
+            fftwf_execute_dft(termPlans[2], columns, columns)
+            for r0 in stride(from: 0, to: m, by: tile) {
+                let r1 = min(m, r0 + tile)
+                for j in 0..<width {
+                    let (target, column) = (rows + first + j, padded + j * n)
+                    for r in r0..<r1 { target[r * half] = column[r] }
+                }
             }
         }
-        if dimensions == 1 {
-            fftwf_execute_dft_c2r(termPlans[1], spectrum, real)
-        } else {
-            fftwf_execute_dft(termPlans[2], spectrum, spectrum)
-            fftwf_execute_dft_c2r(termPlans[3], spectrum, real)
-        }
+        fftwf_execute_dft_c2r(termPlans[3], spectrum, real)
     }
 }
