@@ -1,5 +1,5 @@
 // Runs the C kernels that are compiled once per instruction set (Sources/CSupport: the CNN's fused
-// first block, Adam, the Barnes–Hut sum and walk, listed distances, UMAP's SGD round with and without its look-ahead, and x^y) on fixed pseudo-random inputs and prints a checksum of every output's bits.
+// first block, Adam, the Barnes–Hut sum and walk, listed distances, UMAP's SGD round with and without its look-ahead, x^y, and t-SNE's attraction) on fixed pseudo-random inputs and prints a checksum of every output's bits.
 // scripts/test_clones.sh builds it for baseline x86-64, AVX2 and AVX-512 and compares the lines:
 // the kernels promise the same bits on every CPU.
 #include "CSupport.h"
@@ -144,5 +144,29 @@ int main(void) {
     }
     uint64_t sgdHash = sgdHashes[0];
     printf("umap sgd %016llx power %016llx\n", (unsigned long long)sgdHash, (unsigned long long)hash(powers, sizeof powers));
+
+    // t-SNE's attraction: 200 points, rows of 0–20 neighbours (full lanes and tails), 2-D and 3-D.
+    enum { TPOINTS = 200 };
+    static long tstart[TPOINTS + 1];
+    static int tcolumns[TPOINTS * 20];
+    static float tvalues[TPOINTS * 20], ty[TPOINTS * 3];
+    static double tg[TPOINTS * 3];
+    uint64_t attractionHash = 0;
+    for (int d = 2; d <= 3; d++) {
+        long e = 0;
+        for (int i = 0; i < TPOINTS; i++) {
+            tstart[i] = e;
+            int count = (i * 7) % 21;
+            for (int c = 0; c < count; c++, e++) {
+                tcolumns[e] = (int)((uniform() + 1) / 2 * (TPOINTS - 1));
+                tvalues[e] = (uniform() + 1) * 1e-4f;
+            }
+        }
+        tstart[TPOINTS] = e;
+        for (int i = 0; i < TPOINTS * d; i++) { ty[i] = 20 * uniform(); tg[i] = uniform(); }
+        embedviz_tsne_attraction(tstart, tcolumns, tvalues, ty, d, tg, 12, 0, TPOINTS);
+        attractionHash = 31 * attractionHash + hash(tg, sizeof(double) * TPOINTS * d);
+    }
+    printf("tsne attraction %016llx\n", (unsigned long long)attractionHash);
     return 0;
 }

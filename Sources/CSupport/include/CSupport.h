@@ -49,6 +49,12 @@ void embedviz_adam_update(float *p, const float *const *parts, int partCount, fl
 double embedviz_bh_sum(const float *x, const float *y, const float *z, const float *mass, long count, float px,
                        float py, float pz, double force[3]);
 
+/// t-SNE's attraction for rows [first, end) of P (CSR: row i's non-zeros start[i] ..< start[i + 1]) on a
+/// 2- or 3-D map `y` (Float, `d` per point): g[i] += exaggeration · Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ), 8 non-zeros
+/// at a time; see tsne_attraction.c.
+void embedviz_tsne_attraction(const long *start, const int *columns, const float *values, const float *y, int d,
+                              double *g, float exaggeration, long first, long end);
+
 /// out[c] = ‖query − base[rows[c]]‖² for c < count, each row of `base` `d` floats (see distances.c).
 void embedviz_listed_squared_distances(const float *query, const float *base, long d, const int *rows, long count,
                                        float *out);
