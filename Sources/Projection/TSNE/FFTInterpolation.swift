@@ -52,7 +52,7 @@ public struct FFTRepulsion: RepulsiveForces {
         let length = checkedProduct(2, interpolationPoints, boxes)
         let real = d == 1 ? length : checkedProduct(length, length)
         let complex = d == 1 ? checkedSum(length / 2, 1)
-            : checkedSum(checkedProduct(length / 2, checkedSum(length / 2, 1)), checkedProduct(FFTGrid.columnBlock, length))
+            : checkedSum(checkedProduct(checkedSum(length / 2, 1), checkedSum(length / 2, 1)), checkedProduct(FFTGrid.columnBlock, length))
         return checkedSum(checkedProduct(4, real), checkedProduct(d + 2, checkedSum(checkedProduct(4, real), checkedProduct(8, complex))))
     }
 
@@ -518,7 +518,8 @@ final class FFTBuffers: @unchecked Sendable {
     let dimensions: Int
     let kernel: UnsafeMutablePointer<Float>
     let charges: [UnsafeMutablePointer<Float>]
-    /// In 2-D the half-spectra of the m occupied rows only (the column pass pads in `columns`).
+    /// In 2-D the half-spectra of the m occupied rows only (the column pass pads in `columns`); the
+    /// first also holds, while the kernel is transformed, the m + 1 half-spectra of its rows.
     let spectra: [UnsafeMutablePointer<fftwf_complex>]
     /// 2-D: per term, `FFTGrid.columnBlock` columns of the half-spectrum, each contiguous and padded
     /// to the full length, for the column transforms.
@@ -528,7 +529,7 @@ final class FFTBuffers: @unchecked Sendable {
         self.capacity = capacity
         self.dimensions = dimensions
         let real = dimensions == 1 ? capacity : capacity * capacity
-        let complex = dimensions == 1 ? capacity / 2 + 1 : (capacity / 2) * (capacity / 2 + 1)
+        let complex = dimensions == 1 ? capacity / 2 + 1 : (capacity / 2 + 1) * (capacity / 2 + 1)
         kernel = fftwf_alloc_real(real)!
         charges = (0..<terms).map { _ in fftwf_alloc_real(real)! }
         spectra = (0..<terms).map { _ in fftwf_alloc_complex(complex)! }
@@ -566,11 +567,14 @@ final class FFTGrid: @unchecked Sendable {
     var kernel: UnsafeMutablePointer<Float> { buffers.kernel }
     var charges: [UnsafeMutablePointer<Float>] { buffers.charges }
     /// The kernel's transform (all threads): its real, even spectrum from the (m + 1)^d block of
-    /// `fillKernel` by a type-I DCT in every dimension (FFTW's REDFT00, in place). For a sequence x of
-    /// period 2m with x[2m − j] = x[j], the DFT is X[k] = x[0] + (−1)^k x[m] + 2 Σ_{0<j<m} x[j] cos(πjk/m),
-    /// which is REDFT00 of x[0…m]; so X[k] for k ≤ m is the block's entry k and X[2m − k] = X[k].
-    /// A quarter of the 2-D grid's points, and real products instead of complex ones.
-    private let kernelForward: fftwf_plan
+    /// `fillKernel`, one axis at a time. For a sequence x of period 2m with x[2m − j] = x[j], the DFT
+    /// X[k] = x[0] + (−1)^k x[m] + 2 Σ_{0<j<m} x[j] cos(πjk/m) is real and X[2m − k] = X[k], so entries
+    /// 0…m are all a product needs: a quarter of the 2-D grid's points, real products instead of complex.
+    /// They are the real parts of the r2c transform of the even extension, of the grid's own smooth
+    /// length 2m (`evenRows`: m + 1 rows of it at once in 2-D) — a type-I DCT of the block (FFTW's
+    /// REDFT00) computes the same but at length m + 1, often a size with a large prime factor (301 =
+    /// 7 · 43 took four times as long as 601).
+    private let evenRows: fftwf_plan
     /// Per term (each with `termThreads` threads): 2-D: rows forward, a column block forward, a column
     /// block backward, rows backward; 1-D: forward, backward.
     private let termPlans: [fftwf_plan]
@@ -590,9 +594,7 @@ final class FFTGrid: @unchecked Sendable {
         let made = FFTPlans.planner.withLock { _ -> UncheckedSendable<(fftwf_plan, [fftwf_plan])> in
             var size = n
             fftwf_plan_with_nthreads(Int32(threads))
-            let kernelPlan = dimensions == 1
-                ? fftwf_plan_r2r_1d(m + 1, buffers.kernel, buffers.kernel, FFTW_REDFT00, flags)!
-                : fftwf_plan_r2r_2d(m + 1, m + 1, buffers.kernel, buffers.kernel, FFTW_REDFT00, FFTW_REDFT00, flags)!
+            let kernelPlan = fftwf_plan_many_dft_r2c(1, &size, dimensions == 1 ? 1 : m + 1, real, nil, 1, n, spectrum, nil, 1, h, flags)!
             fftwf_plan_with_nthreads(Int32(max(1, threads / min(terms, threads))))
             let plans: [fftwf_plan] = dimensions == 1
                 ? [fftwf_plan_dft_r2c_1d(n, real, spectrum, flags)!, fftwf_plan_dft_c2r_1d(n, spectrum, real, flags)!]
@@ -603,18 +605,65 @@ final class FFTGrid: @unchecked Sendable {
             fftwf_plan_with_nthreads(1)
             return UncheckedSendable((kernelPlan, plans))
         }
-        (kernelForward, termPlans) = made.value
+        (evenRows, termPlans) = made.value
     }
 
     deinit {
         FFTPlans.planner.withLock { _ in
-            fftwf_destroy_plan(kernelForward)
+            fftwf_destroy_plan(evenRows)
             for plan in termPlans { fftwf_destroy_plan(plan) }
         }
     }
 
+    /// The kernel block's spectrum in place (see `evenRows`), through the first term's buffers (the
+    /// charges are spread after it). In 2-D the second pass transforms the first pass's columns, so
+    /// the block ends transposed: entry (c, k) is the spectrum at k along the first axis and c along the
+    /// second — the order in which `convolve` reads it.
     func forwardKernel() {
-        fftwf_execute_r2r(kernelForward, buffers.kernel, buffers.kernel)
+        let (kernel, even) = (buffers.kernel, buffers.charges[0])
+        let n = length, m = length / 2, side = m + 1
+        let values = UnsafeMutableRawPointer(buffers.spectra[0]).assumingMemoryBound(to: SIMD2<Float>.self)
+        func extend(_ row: UnsafeMutablePointer<Float>) {  // entries 0…m given; x[2m − j] = x[j]
+            for j in 1..<m { row[n - j] = row[j] }
+        }
+        if dimensions == 1 {
+            even.update(from: kernel, count: side)
+            extend(even)
+            fftwf_execute_dft_r2c(evenRows, even, buffers.spectra[0])
+            for k in 0..<side { kernel[k] = values[k].x }
+            return
+        }
+        let shared = UncheckedSendable((kernel: kernel, even: even, values: values))
+        Threads.parallelFor(side, minimumChunk: 64) { rows in
+            let (kernel, even, _) = shared.value
+            for a in rows {
+                (even + a * n).update(from: kernel + a * side, count: side)
+                extend(even + a * n)
+            }
+        }
+        fftwf_execute_dft_r2c(evenRows, even, buffers.spectra[0])
+        // Row c of the second pass: column c of the first's real parts, in tiles that stay in cache.
+        let tile = 16
+        Threads.parallelFor((side + tile - 1) / tile, minimumChunk: 4) { tiles in
+            let (_, even, values) = shared.value
+            for t in tiles {
+                let (c0, c1) = (t * tile, min(side, (t + 1) * tile))
+                for a0 in stride(from: 0, to: side, by: tile) {
+                    for c in c0..<c1 {
+                        let row = even + c * n
+                        for a in a0..<min(side, a0 + tile) { row[a] = values[a * side + c].x }
+                    }
+                }
+                for c in c0..<c1 { extend(even + c * n) }
+            }
+        }
+        fftwf_execute_dft_r2c(evenRows, even, buffers.spectra[0])
+        Threads.parallelFor(side, minimumChunk: 64) { rows in
+            let (kernel, _, values) = shared.value
+            for c in rows {
+                for k in 0..<side { kernel[c * side + k] = values[c * side + k].x }
+            }
+        }
     }
 
     /// charges[t] ← IFFT(FFT(charges[t]) · FFT(kernel)) for every term, unnormalised (× realCount);
@@ -633,7 +682,7 @@ final class FFTGrid: @unchecked Sendable {
         if dimensions == 1 {
             (real + m).update(repeating: 0, count: length - m)  // the padding (points spread into 0..<m)
             fftwf_execute_dft_r2c(termPlans[0], real, spectrum)
-            for k in 0..<half {  // × the kernel's real spectrum (see `kernelForward`)
+            for k in 0..<half {  // × the kernel's real spectrum (see `evenRows`)
                 let (a, b) = spectrum[k]
                 spectrum[k] = (a * kernel[k], b * kernel[k])
             }
@@ -661,9 +710,8 @@ final class FFTGrid: @unchecked Sendable {
                 }
             }
             fftwf_execute_dft(termPlans[1], columns, columns)
-            // × the kernel's real spectrum: entry k of column c takes the block's (c, min(k, 2m − k)),
-            // which is (min(k, 2m − k), c) to rounding — the kernel is symmetric in the two axes (see
-            // `kernelForward` and `fillKernel`) — and reads along the block's rows.
+            // × the kernel's real spectrum: entry k of column c takes the block's (c, min(k, 2m − k))
+            // (`forwardKernel` leaves it transposed), read along the block's rows.
             for j in 0..<width {
                 let (column, factors) = (padded + j * n, kernel + (first + j) * half)
                 for k in 0...m { column[k] *= factors[k] }
